@@ -1,0 +1,45 @@
+/**
+ * jpeg (J): JPEG compression through sharp's encoder (libjpeg/mozjpeg in libvips), 4:2:0 chroma subsampling,
+ * decoded back. The codec build is recorded in dataset manifests since other libjpeg builds give other bytes.
+ */
+import sharp from 'sharp';
+import type { Image } from '../image.js';
+import { toUint8, fromUint8 } from '../image.js';
+import { defineSpec } from './spec.js';
+
+export interface JpegParams {
+  /** IJG quality factor 1-100. */
+  quality: number;
+  chromaSubsampling: '4:2:0' | '4:4:4';
+}
+
+export const JPEG_QUALITIES = [95, 90, 80, 70, 60, 50, 40, 35, 30, 25, 20, 15, 10, 7, 5] as const;
+
+export async function jpegRoundTrip(img: Image, quality: number, chromaSubsampling: '4:2:0' | '4:4:4' = '4:2:0'): Promise<Image> {
+  const { width, height } = img;
+  const bytes = await sharp(toUint8(img), { raw: { width, height, channels: 3 } })
+    .jpeg({ quality, chromaSubsampling })
+    .toBuffer();
+  const { data } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+  return fromUint8(data, width, height, 3);
+}
+
+export default defineSpec<JpegParams>({
+  id: 'jpeg',
+  code: 'J',
+  summary: 'JPEG compression artifacts (blocking, ringing, colour bleeding), quality 95 down to 5',
+  model: 'IJG quality scaling of the standard tables, YCbCr 4:2:0, 8x8 DCT (sharp/libvips encoder)',
+  kind: 'single',
+  random: false,
+  levels: JPEG_QUALITIES.map((q) => ({ summary: `quality ${q}, 4:2:0` })),
+  params: [
+    { name: 'quality', type: 'integer', range: [1, 100], doc: 'IJG quality factor; the level sets it (95 at level 1 ... 5 at level 15).' },
+    { name: 'chromaSubsampling', type: 'string', values: ['4:2:0', '4:4:4'], doc: "Chroma subsampling; '4:2:0' as most cameras and the web." },
+  ],
+  sample(level) {
+    return { quality: JPEG_QUALITIES[level - 1]!, chromaSubsampling: '4:2:0' };
+  },
+  apply(img, p) {
+    return jpegRoundTrip(img, p.quality, p.chromaSubsampling);
+  },
+});

@@ -1,0 +1,71 @@
+/**
+ * low-light (LL): an under-exposed photograph, made in the raw domain where light is linear: the clean image is
+ * unprocessed to raw (Brooks et al. 2019), the exposure is cut by a factor k, the photon shot noise and read noise
+ * of that short exposure are added (Poisson-Gaussian, as ELD and Lv et al. model low light), and the raw data is
+ * processed back without brightening. The camera raises its analogue gain part of the way (ISO), which amplifies
+ * the noise: var = v * g / N + (g sigma_e / N)^2 for output signal v, gain g, full well N electrons and read noise
+ * sigma_e electrons.
+ */
+import type { Rng } from '../rng.js';
+import { clamp01 } from '../image.js';
+import { sampleCamera, unprocess, processRaw, type CameraParams } from '../imgproc/camera.js';
+import { defineSpec, r4 } from './spec.js';
+
+export interface LowLightParams {
+  camera: CameraParams;
+  /** Exposure factor applied to linear light (1 = unchanged). */
+  exposure: number;
+  /** Analogue gain (ISO / base ISO). */
+  gain: number;
+  /** Full-well capacity at base ISO, electrons. */
+  fullWell: number;
+  /** Read noise, electrons. */
+  readElectrons: number;
+}
+
+export const EXPOSURES = [0.6, 0.45, 0.33, 0.25, 0.18, 0.13, 0.1, 0.075, 0.055, 0.04, 0.03, 0.02] as const;
+
+export function sampleLowLight(exposure: number, rng: Rng): LowLightParams {
+  const camera = sampleCamera(rng);
+  const fullWell = rng.logUniform(3000, 15000);
+  const readElectrons = rng.uniform(2, 6);
+  const gainShare = rng.uniform(0.3, 0.7);
+  // the camera compensates part of the exposure loss with gain: g = (1 / k)^share
+  return { camera, exposure, gain: r4(Math.pow(1 / exposure, gainShare)), fullWell: r4(fullWell), readElectrons: r4(readElectrons) };
+}
+
+export function darkenRaw(raw: Float32Array, p: LowLightParams, rng: Rng): Float32Array {
+  const out = new Float32Array(raw.length);
+  const z = new Float32Array(raw.length);
+  rng.fillNormal(z);
+  const shot = p.gain / p.fullWell, read = (p.gain * p.readElectrons / p.fullWell) ** 2;
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i]! * p.exposure;
+    out[i] = v + z[i]! * Math.sqrt(v * shot + read);
+  }
+  return out;
+}
+
+export default defineSpec<LowLightParams>({
+  id: 'low-light',
+  code: 'LL',
+  summary: 'Under-exposure in the raw domain coupled with the shot and read noise of the short exposure',
+  model: 'Brooks et al. unprocess; exposure cut k with Poisson-Gaussian sensor noise (ELD, Lv et al. 2021)',
+  kind: 'single',
+  random: true,
+  levels: EXPOSURES.map((k) => ({ summary: `exposure x${k} (${Math.log2(1 / k).toFixed(1)} stops under)` })),
+  params: [
+    { name: 'camera', type: 'object', doc: 'Random camera (colour matrix and gains) as in real-noise.' },
+    { name: 'exposure', type: 'number', range: [0.001, 1], doc: 'Linear exposure factor; the level sets it (0.6 ... 0.02).' },
+    { name: 'gain', type: 'number', range: [1, 1000], doc: 'Analogue gain (1/k)^s with s ~ U(0.3, 0.7): the ISO raise.' },
+    { name: 'fullWell', type: 'number', range: [100, 1e6], doc: 'Full-well capacity at base ISO, logU(3000, 15000) electrons.' },
+    { name: 'readElectrons', type: 'number', range: [0, 100], doc: 'Read noise, U(2, 6) electrons.' },
+  ],
+  sample(level, rng) {
+    return sampleLowLight(EXPOSURES[level - 1]!, rng);
+  },
+  apply(img, p, rng) {
+    const raw = unprocess(img, p.camera);
+    return clamp01(processRaw(darkenRaw(raw, p, rng), img.width, img.height, p.camera, 'malvar'));
+  },
+});

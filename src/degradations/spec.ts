@@ -1,0 +1,72 @@
+/**
+ * The typed contract every degradation operator fulfils (design.md §1-4).
+ *
+ * sample(level, rng, size) draws concrete parameters; apply(image, params, rng) is pure given params and the rng's
+ * seed, so recorded params + seed replay a pair exactly. By convention sample() draws the same sequence of random
+ * numbers whatever the level and the level only scales them: with one seed, the levels of an operator are the same
+ * degradation made stronger (same streak positions, same trajectory, same noise field), which is what makes
+ * severities ordered image by image and not only on average.
+ */
+import type { Image } from '../image.js';
+import type { Rng } from '../rng.js';
+
+/** Short side, in pixels, that spatial parameters in level tables refer to; they are scaled to the image. */
+export const REFERENCE_SHORT_SIDE = 512;
+
+export interface ParamDoc {
+  name: string;
+  type: 'number' | 'integer' | 'string' | 'boolean' | 'array' | 'object';
+  /** What the parameter means, its unit, range and default (printed by `uir list`). */
+  doc: string;
+  /** Inclusive range for numbers (checked when params are replayed from a file). */
+  range?: [number, number];
+  /** Allowed values for strings. */
+  values?: readonly string[];
+  /** Optional parameters may be absent or null. */
+  optional?: boolean;
+}
+
+export interface LevelDoc {
+  /** One line: what this level means in physical terms, e.g. "sigma 25/255". */
+  summary: string;
+}
+
+export interface ImageSize { width: number; height: number }
+
+export interface DegradationSpec<P extends object = Record<string, unknown>> {
+  /** Kebab-case id, equal to the file name in src/degradations/. */
+  id: string;
+  /** UIR-2.5M short code (GN, RN, MB, ...). */
+  code: string;
+  aliases?: readonly string[];
+  /** One line for `uir list`. */
+  summary: string;
+  /** The model followed and its source. */
+  model: string;
+  kind: 'single' | 'mixed';
+  /** False for operators whose output is fully determined by the level (no seed dependence). */
+  random: boolean;
+  /** Ordered: index 0 is level 1, the mildest. */
+  levels: readonly LevelDoc[];
+  params: readonly ParamDoc[];
+  sample(level: number, rng: Rng, size: ImageSize): P;
+  apply(img: Image, params: P, rng: Rng): Image | Promise<Image>;
+}
+
+/** Any operator, for registries and generic code. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySpec = DegradationSpec<any>;
+
+/** Factor that maps reference-short-side pixel sizes to this image. */
+export function spatialScale(size: ImageSize): number {
+  return Math.min(size.width, size.height) / REFERENCE_SHORT_SIDE;
+}
+
+/** Round for storage in params (keeps JSON short; apply() uses exactly the stored value). */
+export function r4(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}
+
+export function defineSpec<P extends object>(spec: DegradationSpec<P>): DegradationSpec<P> {
+  return spec;
+}

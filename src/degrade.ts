@@ -1,0 +1,40 @@
+/**
+ * Degrade one image: sample params for (type, level) from a seed, apply, and return the record that replays it.
+ * The rng split is fixed: sample() gets fork('sample'), apply() gets fork('apply'); replay() rebuilds the latter.
+ */
+import type { Image } from './image.js';
+import { clamp01 } from './image.js';
+import { Rng } from './rng.js';
+import type { AnySpec } from './degradations/spec.js';
+import { UsageError } from './errors.js';
+import { validateParams } from './degradations/validate.js';
+
+export interface DegradationRecord {
+  type: string;
+  code: string;
+  level: number;
+  seed: number | string;
+  width: number;
+  height: number;
+  params: Record<string, unknown>;
+}
+
+export function checkLevel(op: AnySpec, level: number): void {
+  if (!Number.isInteger(level) || level < 1 || level > op.levels.length) {
+    throw new UsageError(`--level: ${op.id} has levels 1-${op.levels.length}, received ${level}`);
+  }
+}
+
+export async function degrade(img: Image, op: AnySpec, level: number, seed: number | string): Promise<{ image: Image; record: DegradationRecord }> {
+  checkLevel(op, level);
+  const rng = new Rng(seed);
+  const params = op.sample(level, rng.fork('sample'), img) as Record<string, unknown>;
+  const image = clamp01(await op.apply(img, params, rng.fork('apply')));
+  return { image, record: { type: op.id, code: op.code, level, seed, width: img.width, height: img.height, params } };
+}
+
+/** Re-apply recorded params with the recorded seed: byte-identical to the original output. */
+export async function replay(img: Image, op: AnySpec, params: unknown, seed: number | string): Promise<Image> {
+  const p = validateParams(op, params);
+  return clamp01(await op.apply(img, p, new Rng(seed).fork('apply')));
+}

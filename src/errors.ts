@@ -1,0 +1,46 @@
+/**
+ * The few error classes uir uses. Library code throws these; only bin/ catches them and maps them to exit codes.
+ * Anything else that escapes is a bug and is printed with its stack.
+ */
+
+/** Wrong flags or arguments on the command line (exit 2). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A problem with one field of a configuration (recipe, params file, operator params). */
+export interface FieldProblem { path: string; message: string }
+
+/** Invalid configuration: carries every field problem found (exit 3). */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly problems: FieldProblem[];
+  constructor(problems: FieldProblem[] | string, options?: { cause?: unknown }) {
+    const list = typeof problems === 'string' ? [{ path: '', message: problems }] : problems;
+    super(list.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; '), options);
+    this.problems = list;
+  }
+}
+
+/** Bad input data: unreadable, truncated or non-image files, pixel limits, missing paths (exit 4). */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** The output location cannot be written (read-only, full disk) (exit 5). */
+export class OutputError extends Error {
+  override name = 'OutputError';
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof UsageError) return 2;
+  if (err instanceof ConfigError) return 3;
+  if (err instanceof InputError) return 4;
+  if (err instanceof OutputError) return 5;
+  return 70; // EX_SOFTWARE: a bug
+}
+
+/** "jpeg.quality: expected integer 5-95, received 120" */
+export function rangeMessage(field: string, expected: string, received: unknown): string {
+  return `${field}: expected ${expected}, received ${JSON.stringify(received)}`;
+}

@@ -1,0 +1,90 @@
+/**
+ * The one image type inside uir: interleaved float RGB (HWC), values nominally in [0, 1].
+ * Like transformers.js' RawImage: a plain record over a typed array, so pixel kernels stay pure functions.
+ */
+export interface Image {
+  data: Float32Array;
+  width: number;
+  height: number;
+  /** Always 3 (RGB) for images; 1 for single-channel maps (depth, masks) that use the same type. */
+  channels: number;
+}
+
+export function createImage(width: number, height: number, channels = 3, fill = 0): Image {
+  const data = new Float32Array(width * height * channels);
+  if (fill !== 0) data.fill(fill);
+  return { data, width, height, channels };
+}
+
+export function cloneImage(img: Image): Image {
+  return { data: img.data.slice(), width: img.width, height: img.height, channels: img.channels };
+}
+
+/** Clamp in place to [0, 1]; operators call this once at the end (NaN becomes 0). */
+export function clamp01(img: Image): Image {
+  const d = img.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    d[i] = v > 0 ? (v < 1 ? v : 1) : 0;
+  }
+  return img;
+}
+
+export function shortSide(img: { width: number; height: number }): number {
+  return Math.min(img.width, img.height);
+}
+
+/** Mean squared error over all samples of two images of equal shape. */
+export function mse(a: Image, b: Image): number {
+  if (a.data.length !== b.data.length) throw new Error('mse: shapes differ');
+  let s = 0;
+  const x = a.data, y = b.data;
+  for (let i = 0; i < x.length; i++) { const d = x[i]! - y[i]!; s += d * d; }
+  return s / x.length;
+}
+
+/** PSNR in dB for images in [0, 1]; capped at 100 dB for identical images. */
+export function psnr(a: Image, b: Image): number {
+  const m = mse(a, b);
+  return m <= 1e-10 ? 100 : -10 * Math.log10(m);
+}
+
+/** Extract one channel as a single-channel image. */
+export function channel(img: Image, c: number): Image {
+  const n = img.width * img.height, out = new Float32Array(n), d = img.data, ch = img.channels;
+  for (let i = 0; i < n; i++) out[i] = d[i * ch + c]!;
+  return { data: out, width: img.width, height: img.height, channels: 1 };
+}
+
+/** Rec. 601 luma as a single-channel image. */
+export function luma(img: Image): Image {
+  const n = img.width * img.height, out = new Float32Array(n), d = img.data;
+  for (let i = 0, j = 0; i < n; i++, j += 3) out[i] = 0.299 * d[j]! + 0.587 * d[j + 1]! + 0.114 * d[j + 2]!;
+  return { data: out, width: img.width, height: img.height, channels: 1 };
+}
+
+/** Crop a rectangle (no bounds checks beyond the caller's). */
+export function crop(img: Image, x: number, y: number, w: number, h: number): Image {
+  const out = createImage(w, h, img.channels), c = img.channels;
+  for (let r = 0; r < h; r++) {
+    const src = ((y + r) * img.width + x) * c;
+    out.data.set(img.data.subarray(src, src + w * c), r * w * c);
+  }
+  return out;
+}
+
+/** Quantize to 8 bits the way encoders see it (round half up after clamping). */
+export function toUint8(img: Image): Uint8Array {
+  const d = img.data, out = new Uint8Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    out[i] = v > 0 ? (v < 1 ? (v * 255 + 0.5) | 0 : 255) : 0;
+  }
+  return out;
+}
+
+export function fromUint8(bytes: Uint8Array, width: number, height: number, channels = 3): Image {
+  const out = new Float32Array(bytes.length), s = 1 / 255;
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! * s;
+  return { data: out, width, height, channels };
+}

@@ -1,0 +1,135 @@
+/**
+ * A camera model for physically based noise: sRGB -> raw (unprocessing, Brooks et al. CVPR 2019) and raw -> sRGB.
+ *
+ * unprocess: inverse tone curve (smoothstep) -> gamma expansion (2.2) -> RGB->camera colour matrix ->
+ * inverse white-balance/digital gains (highlight-preserving) -> RGGB mosaic.
+ * process: gains -> bilinear demosaic -> camera->RGB -> gamma compression -> tone curve.
+ * Brooks' process() omits the tone curve; we apply it so that a noiseless round trip returns (nearly) the clean
+ * image, which keeps synthetic pairs aligned in brightness and colour.
+ */
+import type { Image } from '../image.js';
+import type { Rng } from '../rng.js';
+import { mosaic, demosaic, type DemosaicMethod } from './bayer.js';
+
+const XYZ2CAMS = [
+  [1.0234, -0.2969, -0.2266, -0.5625, 1.6328, -0.0469, -0.0703, 0.2188, 0.6406],
+  [0.4913, -0.0541, -0.0202, -0.613, 1.3513, 0.2906, -0.1564, 0.2151, 0.7183],
+  [0.838, -0.263, -0.0639, -0.2887, 1.0725, 0.2496, -0.0627, 0.1427, 0.5438],
+  [0.6596, -0.2079, -0.0562, -0.4782, 1.3016, 0.1933, -0.097, 0.1581, 0.5181],
+];
+const RGB2XYZ = [0.4124564, 0.3575761, 0.1804375, 0.2126729, 0.7151522, 0.072175, 0.0193339, 0.119192, 0.9503041];
+
+export interface CameraParams {
+  /** RGB -> camera colour matrix, row-major 3x3, rows normalised to sum 1. */
+  rgb2cam: number[];
+  /** Overall digital gain (1 / N(0.8, 0.1) in Brooks et al.). */
+  rgbGain: number;
+  /** White-balance gains, U(1.9, 2.4) and U(1.5, 1.9). */
+  redGain: number;
+  blueGain: number;
+}
+
+function matmul3(a: number[], b: number[]): number[] {
+  const o = new Array<number>(9).fill(0);
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) o[i * 3 + j]! += a[i * 3 + k]! * b[k * 3 + j]!;
+  return o;
+}
+
+export function invert3(m: number[]): number[] {
+  const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];
+  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const det = a * A + b * B + c * C;
+  return [A / det, -(b * i - c * h) / det, (b * f - c * e) / det, B / det, (a * i - c * g) / det, -(a * f - c * d) / det, C / det, -(a * h - b * g) / det, (a * e - b * d) / det];
+}
+
+const round6 = (v: number): number => Math.round(v * 1e6) / 1e6;
+
+/** Draw a random camera: a convex combination of four real cameras' matrices and random gains. */
+export function sampleCamera(rng: Rng): CameraParams {
+  const w = XYZ2CAMS.map(() => rng.uniform(1e-8, 1e8));
+  const ws = w.reduce((a, b) => a + b, 0);
+  const xyz2cam = new Array<number>(9).fill(0);
+  XYZ2CAMS.forEach((m, k) => m.forEach((v, i) => { xyz2cam[i]! += (v * w[k]!) / ws; }));
+  const m = matmul3(xyz2cam, RGB2XYZ);
+  for (let r = 0; r < 3; r++) {
+    const s = m[r * 3]! + m[r * 3 + 1]! + m[r * 3 + 2]!;
+    for (let c = 0; c < 3; c++) m[r * 3 + c]! /= s;
+  }
+  return {
+    rgb2cam: m.map(round6),
+    rgbGain: round6(1 / Math.max(0.5, 0.8 + 0.1 * rng.normal())),
+    redGain: round6(rng.uniform(1.9, 2.4)),
+    blueGain: round6(rng.uniform(1.5, 1.9)),
+  };
+}
+
+/** sRGB image -> linear camera RGB (full resolution, before mosaicing). */
+export function unprocessToCamera(img: Image, cam: CameraParams): Image {
+  const n = img.width * img.height, src = img.data, out = new Float32Array(n * 3);
+  const M = cam.rgb2cam;
+  const g = [1 / cam.redGain / cam.rgbGain, 1 / cam.rgbGain, 1 / cam.blueGain / cam.rgbGain];
+  const lin = (y: number): number => {
+    y = y < 0 ? 0 : y > 1 ? 1 : y;
+    const t = 0.5 - Math.sin(Math.asin(1 - 2 * y) / 3); // inverse smoothstep
+    return Math.pow(t > 1e-8 ? t : 1e-8, 2.2);
+  };
+  for (let i = 0; i < n; i++) {
+    const l0 = lin(src[i * 3]!), l1 = lin(src[i * 3 + 1]!), l2 = lin(src[i * 3 + 2]!);
+    const gray = (l0 + l1 + l2) / 3;
+    const mask = Math.max(gray - 0.9, 0) / 0.1;
+    const m2 = mask * mask;
+    for (let r = 0; r < 3; r++) {
+      let v = M[r * 3]! * l0 + M[r * 3 + 1]! * l1 + M[r * 3 + 2]! * l2;
+      const safe = Math.max(m2 + (1 - m2) * g[r]!, g[r]!);
+      v *= safe;
+      out[i * 3 + r] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+  }
+  return { data: out, width: img.width, height: img.height, channels: 3 };
+}
+
+export function unprocess(img: Image, cam: CameraParams): Float32Array {
+  return mosaic(unprocessToCamera(img, cam));
+}
+
+/** Raw RGGB plane (after noise) -> sRGB image. */
+export function processRaw(raw: Float32Array, W: number, H: number, cam: CameraParams, method: DemosaicMethod = 'bilinear'): Image {
+  const gained = new Float32Array(raw.length);
+  const gR = cam.redGain * cam.rgbGain, gG = cam.rgbGain, gB = cam.blueGain * cam.rgbGain;
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const i = y * W + x;
+    const g = (y & 1) === 0 ? ((x & 1) === 0 ? gR : gG) : ((x & 1) === 0 ? gG : gB);
+    const v = raw[i]! * g;
+    gained[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+  }
+  const rgb = demosaic(gained, W, H, method);
+  const inv = invert3(cam.rgb2cam);
+  const d = rgb.data;
+  for (let i = 0; i < W * H; i++) {
+    const a = d[i * 3]!, b = d[i * 3 + 1]!, c = d[i * 3 + 2]!;
+    for (let r = 0; r < 3; r++) {
+      let v = inv[r * 3]! * a + inv[r * 3 + 1]! * b + inv[r * 3 + 2]! * c;
+      v = v < 0 ? 0 : v > 1 ? 1 : v;
+      v = Math.pow(Math.max(v, 1e-8), 1 / 2.2);
+      d[i * 3 + r] = 3 * v * v - 2 * v * v * v; // smoothstep tone curve
+    }
+  }
+  return rgb;
+}
+
+/** Heteroscedastic Gaussian read + shot noise on a raw plane: var = x * shot + read (Brooks et al.). */
+export function addShotReadNoise(raw: Float32Array, shot: number, read: number, rng: Rng): Float32Array {
+  const z = new Float32Array(raw.length);
+  rng.fillNormal(z);
+  const out = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const x = raw[i]!;
+    out[i] = x + z[i]! * Math.sqrt(Math.max(x, 0) * shot + read);
+  }
+  return out;
+}
+
+/** Brooks et al.'s read-noise prior: log(read) = 2.18 log(shot) + 1.20 + N(0, 0.26). */
+export function readNoiseFor(shot: number, rng: Rng): number {
+  return Math.exp(2.18 * Math.log(shot) + 1.2 + 0.26 * rng.normal());
+}

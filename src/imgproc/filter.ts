@@ -1,0 +1,286 @@
+/**
+ * Linear filtering on the float image type. Borders are mirrored without repeating the edge sample
+ * (OpenCV's BORDER_REFLECT_101), which also keeps a Bayer pattern's parity intact.
+ *
+ * The loops are written "tap outside, contiguous run inside" so V8 can keep the inner loop tight.
+ */
+import type { Image } from '../image.js';
+
+export function reflect101(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  i = ((i % period) + period) % period;
+  return i < n ? i : period - i;
+}
+
+/** 1-D Gaussian taps for sigma, radius defaulting to ceil(3 sigma), normalised to sum 1. */
+export function gaussianKernel1d(sigma: number, radius = Math.max(1, Math.ceil(3 * sigma))): Float32Array {
+  const k = new Float32Array(2 * radius + 1);
+  let s = 0;
+  for (let i = -radius; i <= radius; i++) { const v = Math.exp(-(i * i) / (2 * sigma * sigma)); k[i + radius] = v; s += v; }
+  for (let i = 0; i < k.length; i++) k[i]! /= s;
+  return k;
+}
+
+/** Horizontal then vertical pass with odd-length kernels (centre at the middle tap). */
+export function convolveSeparable(img: Image, kx: Float32Array, ky: Float32Array): Image {
+  return verticalPass(horizontalPass(img, kx), ky);
+}
+
+export function horizontalPass(img: Image, k: Float32Array): Image {
+  const { width: W, height: H, channels: C } = img;
+  const r = (k.length - 1) >> 1;
+  const src = img.data, out = new Float32Array(src.length);
+  const rowLen = (W + 2 * r) * C;
+  const row = new Float32Array(rowLen);
+  const acc = new Float32Array(W * C);
+  for (let y = 0; y < H; y++) {
+    const base = y * W * C;
+    row.set(src.subarray(base, base + W * C), r * C);
+    for (let p = 1; p <= r; p++) {
+      const l = reflect101(-p, W), rr = reflect101(W - 1 + p, W);
+      for (let c = 0; c < C; c++) {
+        row[(r - p) * C + c] = src[base + l * C + c]!;
+        row[(r + W - 1 + p) * C + c] = src[base + rr * C + c]!;
+      }
+    }
+    acc.fill(0);
+    const n = W * C;
+    for (let t = 0; t < k.length; t++) {
+      const w = k[t]!;
+      if (w === 0) continue;
+      const off = t * C;
+      for (let j = 0; j < n; j++) acc[j]! += w * row[off + j]!;
+    }
+    out.set(acc, base);
+  }
+  return { data: out, width: W, height: H, channels: C };
+}
+
+export function verticalPass(img: Image, k: Float32Array): Image {
+  const { width: W, height: H, channels: C } = img;
+  const r = (k.length - 1) >> 1;
+  const src = img.data, out = new Float32Array(src.length);
+  const n = W * C;
+  for (let y = 0; y < H; y++) {
+    const o = y * n;
+    for (let t = 0; t < k.length; t++) {
+      const w = k[t]!;
+      if (w === 0) continue;
+      const s = reflect101(y + t - r, H) * n;
+      for (let j = 0; j < n; j++) out[o + j]! += w * src[s + j]!;
+    }
+  }
+  return { data: out, width: W, height: H, channels: C };
+}
+
+export function gaussianBlur(img: Image, sigma: number, sigmaY = sigma): Image {
+  if (sigma <= 0 && sigmaY <= 0) return { ...img, data: img.data.slice() };
+  const kx = sigma > 0 ? gaussianKernel1d(sigma) : new Float32Array([1]);
+  const ky = sigmaY > 0 ? gaussianKernel1d(sigmaY) : new Float32Array([1]);
+  return convolveSeparable(img, kx, ky);
+}
+
+/** Mirror-pad by (px, py) on each side. */
+export function pad(img: Image, px: number, py: number): Image {
+  const { width: W, height: H, channels: C } = img;
+  const PW = W + 2 * px, PH = H + 2 * py;
+  const out = new Float32Array(PW * PH * C);
+  const src = img.data;
+  for (let y = 0; y < PH; y++) {
+    const sy = reflect101(y - py, H);
+    const o = y * PW * C, s = sy * W * C;
+    out.set(src.subarray(s, s + W * C), o + px * C);
+    for (let p = 1; p <= px; p++) {
+      const l = reflect101(-p, W), r = reflect101(W - 1 + p, W);
+      for (let c = 0; c < C; c++) {
+        out[o + (px - p) * C + c] = src[s + l * C + c]!;
+        out[o + (px + W - 1 + p) * C + c] = src[s + r * C + c]!;
+      }
+    }
+  }
+  return { data: out, width: PW, height: PH, channels: C };
+}
+
+export interface Tap { dx: number; dy: number; w: number }
+
+/** Direct 2-D convolution with a sparse list of taps (correlation form: out(x) = sum w * in(x + d)). */
+export function convolveTaps(img: Image, taps: readonly Tap[]): Image {
+  const { width: W, height: H, channels: C } = img;
+  let rx = 0, ry = 0;
+  for (const t of taps) { rx = Math.max(rx, Math.abs(t.dx)); ry = Math.max(ry, Math.abs(t.dy)); }
+  const p = pad(img, rx, ry);
+  const PW = p.width, src = p.data, out = new Float32Array(W * H * C), n = W * C;
+  for (let y = 0; y < H; y++) {
+    const o = y * n;
+    for (const t of taps) {
+      const w = t.w;
+      const s = ((y + ry + t.dy) * PW + rx + t.dx) * C;
+      for (let j = 0; j < n; j++) out[o + j]! += w * src[s + j]!;
+    }
+  }
+  return { data: out, width: W, height: H, channels: C };
+}
+
+/** A square kernel: size x size weights, row-major, rows = dy, centre at (size-1)/2. */
+export interface Kernel2D { size: number; weights: Float32Array }
+
+export function kernelTaps(k: Kernel2D, eps = 0): Tap[] {
+  const r = (k.size - 1) >> 1, taps: Tap[] = [];
+  for (let y = 0; y < k.size; y++) for (let x = 0; x < k.size; x++) {
+    const w = k.weights[y * k.size + x]!;
+    if (Math.abs(w) > eps) taps.push({ dx: x - r, dy: y - r, w });
+  }
+  return taps;
+}
+
+interface RankOne { s: number; u: Float64Array; v: Float64Array }
+
+/**
+ * Decompose a kernel into a sum of separable (rank-one) terms by power iteration with deflation, stopping when
+ * the residual is below `tol` of the kernel's norm. Blur kernels (Gaussian, generalized Gaussian, sinc) are
+ * smooth and need few terms, so sum-of-separable filtering costs ~2·k·rank taps instead of k².
+ */
+export function lowRank(k: Kernel2D, tol = 1e-5, maxRank = k.size): { terms: RankOne[]; converged: boolean } {
+  const n = k.size;
+  const R = Float64Array.from(k.weights);
+  let norm = 0;
+  for (let i = 0; i < R.length; i++) norm += R[i]! * R[i]!;
+  norm = Math.sqrt(norm);
+  const terms: RankOne[] = [];
+  const residual = (): number => { let res = 0; for (let i = 0; i < R.length; i++) res += R[i]! * R[i]!; return Math.sqrt(res); };
+  if (norm === 0) return { terms, converged: true };
+  for (let r = 0; r < maxRank; r++) {
+    if (residual() <= tol * norm) break;
+    // start from the column with the largest norm (deterministic)
+    let best = 0, bestN = -1;
+    for (let x = 0; x < n; x++) { let s = 0; for (let y = 0; y < n; y++) s += R[y * n + x]! ** 2; if (s > bestN) { bestN = s; best = x; } }
+    let v = new Float64Array(n); v[best] = 1;
+    const u = new Float64Array(n);
+    let s = 0;
+    for (let it = 0; it < 300; it++) {
+      for (let y = 0; y < n; y++) { let a = 0; for (let x = 0; x < n; x++) a += R[y * n + x]! * v[x]!; u[y] = a; }
+      let un = 0; for (let y = 0; y < n; y++) un += u[y]! ** 2; un = Math.sqrt(un) || 1;
+      for (let y = 0; y < n; y++) u[y]! /= un;
+      const nv = new Float64Array(n);
+      for (let x = 0; x < n; x++) { let a = 0; for (let y = 0; y < n; y++) a += R[y * n + x]! * u[y]!; nv[x] = a; }
+      let vn = 0; for (let x = 0; x < n; x++) vn += nv[x]! ** 2; vn = Math.sqrt(vn) || 1;
+      for (let x = 0; x < n; x++) nv[x]! /= vn;
+      let diff = 0; for (let x = 0; x < n; x++) diff = Math.max(diff, Math.abs(nv[x]! - v[x]!));
+      v = nv; s = vn;
+      if (diff < 1e-12) break;
+    }
+    terms.push({ s, u: u.slice(), v });
+    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) R[y * n + x]! -= s * u[y]! * v[x]!;
+  }
+  return { terms, converged: residual() <= tol * norm };
+}
+
+/**
+ * Convolve with an arbitrary square kernel: as a sum of separable passes when the kernel has low rank
+ * (exact to ~1e-5 of its norm), otherwise directly with its non-zero taps.
+ */
+export function convolveKernel(img: Image, k: Kernel2D): Image {
+  const { terms, converged } = lowRank(k, 1e-5, Math.ceil(k.size / 4));
+  if (!converged) return convolveTaps(img, kernelTaps(k));
+  const out = new Float32Array(img.data.length);
+  for (const t of terms) {
+    const kx = Float32Array.from(t.v), ky = new Float32Array(t.u.length);
+    for (let i = 0; i < ky.length; i++) ky[i] = t.u[i]! * t.s;
+    const r = convolveSeparable(img, kx, ky).data;
+    for (let i = 0; i < out.length; i++) out[i]! += r[i]!;
+  }
+  return { data: out, width: img.width, height: img.height, channels: img.channels };
+}
+
+/** Box blur of a single-channel plane by repeated running sums (3 passes approximate a Gaussian of sigma). */
+export function boxBlurPlane(plane: Float32Array, W: number, H: number, sigma: number): Float32Array {
+  if (sigma <= 0) return plane.slice();
+  // three box passes of width w have variance 3 (w^2 - 1) / 12
+  const w = Math.max(1, Math.round(Math.sqrt((12 * sigma * sigma) / 3 + 1)) | 1);
+  const r = (w - 1) >> 1;
+  let a: Float32Array = plane.slice(), b = new Float32Array(plane.length);
+  for (let pass = 0; pass < 3; pass++) {
+    boxH(a, b, W, H, r); boxV(b, a, W, H, r);
+  }
+  return a;
+}
+
+function boxH(src: Float32Array, dst: Float32Array, W: number, H: number, r: number): void {
+  const inv = 1 / (2 * r + 1);
+  for (let y = 0; y < H; y++) {
+    const o = y * W;
+    let s = 0;
+    for (let i = -r; i <= r; i++) s += src[o + reflect101(i, W)]!;
+    for (let x = 0; x < W; x++) {
+      dst[o + x] = s * inv;
+      s += src[o + reflect101(x + r + 1, W)]! - src[o + reflect101(x - r, W)]!;
+    }
+  }
+}
+
+function boxV(src: Float32Array, dst: Float32Array, W: number, H: number, r: number): void {
+  const inv = 1 / (2 * r + 1);
+  const acc = new Float64Array(W);
+  for (let i = -r; i <= r; i++) { const s = reflect101(i, H) * W; for (let x = 0; x < W; x++) acc[x]! += src[s + x]!; }
+  for (let y = 0; y < H; y++) {
+    const o = y * W, add = reflect101(y + r + 1, H) * W, sub = reflect101(y - r, H) * W;
+    for (let x = 0; x < W; x++) { dst[o + x] = acc[x]! * inv; acc[x]! += src[add + x]! - src[sub + x]!; }
+  }
+}
+
+/** Gaussian blur of a single-channel plane via the separable path. */
+export function blurPlane(plane: Float32Array, W: number, H: number, sigma: number): Float32Array {
+  return gaussianBlur({ data: plane, width: W, height: H, channels: 1 }, sigma).data;
+}
+
+/**
+ * Convolution with a kernel expressed as horizontal runs of equal weight: each run adds w * sum(in[x+dx0 .. x+dx1])
+ * at row offset dy, computed from per-row prefix sums, so a disk of radius r costs O(r) per pixel instead of O(r^2).
+ */
+export interface Run { dy: number; dx0: number; dx1: number; w: number }
+
+export function kernelRuns(k: Kernel2D): Run[] {
+  const r = (k.size - 1) >> 1, runs: Run[] = [];
+  for (let y = 0; y < k.size; y++) {
+    let x = 0;
+    while (x < k.size) {
+      const w = k.weights[y * k.size + x]!;
+      let e = x;
+      while (e + 1 < k.size && k.weights[y * k.size + e + 1] === w) e++;
+      if (w !== 0) runs.push({ dy: y - r, dx0: x - r, dx1: e - r, w });
+      x = e + 1;
+    }
+  }
+  return runs;
+}
+
+export function convolveRuns(img: Image, runs: readonly Run[]): Image {
+  const { width: W, height: H, channels: C } = img;
+  let rx = 0, ry = 0;
+  for (const t of runs) { rx = Math.max(rx, Math.abs(t.dx0), Math.abs(t.dx1)); ry = Math.max(ry, Math.abs(t.dy)); }
+  const p = pad(img, rx, ry);
+  const PW = p.width, PH = p.height, src = p.data;
+  // prefix[y][j] = sum of the first j samples (interleaved) of padded row y, per channel stride C
+  const rowLen = PW * C + C;
+  const prefix = new Float64Array(PH * rowLen);
+  for (let y = 0; y < PH; y++) {
+    const o = y * rowLen, s = y * PW * C;
+    for (let j = 0; j < PW * C; j++) prefix[o + j + C] = prefix[o + j]! + src[s + j]!;
+  }
+  const out = new Float32Array(W * H * C), n = W * C;
+  for (let y = 0; y < H; y++) {
+    const o = y * n;
+    for (const t of runs) {
+      const w = t.w, row = (y + ry + t.dy) * rowLen;
+      if (t.dx0 === t.dx1) {
+        const s = ((y + ry + t.dy) * PW + rx + t.dx0) * C;
+        for (let j = 0; j < n; j++) out[o + j]! += w * src[s + j]!;
+      } else {
+        const a = row + (rx + t.dx0) * C, b = row + (rx + t.dx1 + 1) * C;
+        for (let j = 0; j < n; j++) out[o + j]! += w * (prefix[b + j]! - prefix[a + j]!);
+      }
+    }
+  }
+  return { data: out, width: W, height: H, channels: C };
+}
