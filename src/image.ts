@@ -2,6 +2,8 @@
  * The one image type inside uir: interleaved float RGB (HWC), values nominally in [0, 1].
  * Like transformers.js' RawImage: a plain record over a typed array, so pixel kernels stay pure functions.
  */
+import * as wasm from './imgproc/wasm.js';
+
 export interface Image {
   data: Float32Array;
   width: number;
@@ -75,16 +77,20 @@ export function crop(img: Image, x: number, y: number, w: number, h: number): Im
 
 /** Quantize to 8 bits the way encoders see it (round half up after clamping). */
 export function toUint8(img: Image): Uint8Array {
-  const d = img.data, out = new Uint8Array(d.length);
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i]!;
-    out[i] = v > 0 ? (v < 1 ? (v * 255 + 0.5) | 0 : 255) : 0;
-  }
-  return out;
+  const n = img.data.length;
+  wasm.reset();
+  const src = wasm.scratch(n * 4), dst = wasm.scratch(n);
+  wasm.f32(src, n).set(img.data);
+  wasm.kernels().f32ToU8(src, dst, n);
+  return wasm.u8(dst, n).slice();
 }
 
+/** Bytes to floats in [0, 1] (x / 255). */
 export function fromUint8(bytes: Uint8Array, width: number, height: number, channels = 3): Image {
-  const out = new Float32Array(bytes.length), s = 1 / 255;
-  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! * s;
-  return { data: out, width, height, channels };
+  const n = bytes.length;
+  wasm.reset();
+  const src = wasm.scratch(n), dst = wasm.scratch(n * 4);
+  wasm.u8(src, n).set(bytes);
+  wasm.kernels().u8ToF32(src, dst, n);
+  return { data: wasm.f32(dst, n).slice(), width, height, channels };
 }

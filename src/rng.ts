@@ -6,6 +6,8 @@
  * only (not from the parent's state), so the order in which children are created or consumed never matters.
  */
 
+import * as wasm from './imgproc/wasm.js';
+
 /** cyrb128: a fast 128-bit string hash (public domain), used to turn seed keys into generator state. */
 export function hash128(str: string): [number, number, number, number] {
   let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
@@ -93,8 +95,9 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * u2);
   }
 
-  /** Fill `out` with N(0, 1) samples; the hot path for noise operators. */
+  /** Fill `out` with N(0, 1) samples; the hot path for noise operators (SIMD module for large fills). */
   fillNormal(out: Float32Array): void {
+    if (out.length >= 4096) { this.fillWasm(out, 'normal'); return; }
     const n = out.length;
     let i = 0;
     for (; i + 1 < n; i += 2) {
@@ -105,6 +108,38 @@ export class Rng {
       out[i + 1] = r * Math.sin(th);
     }
     if (i < n) out[i] = this.normal();
+  }
+
+  /** Fill `out` with uniforms in [0, 1) (same stream as next(), rounded to float32). */
+  fillUniform(out: Float32Array): void {
+    if (out.length >= 4096) { this.fillWasm(out, 'uniform'); return; }
+    for (let i = 0; i < out.length; i++) out[i] = this.next();
+  }
+
+  /** Run the generator inside the wasm module, continuing this generator's exact state. */
+  private fillWasm(out: Float32Array, kind: 'normal' | 'uniform'): void {
+    wasm.reset();
+    const dst = wasm.scratch(out.length * 4);
+    this.fillAt(dst, out.length, kind);
+    out.set(wasm.f32(dst, out.length));
+  }
+
+  /**
+   * Write n samples straight into wasm scratch memory at `ptr` (for kernels that consume them in place).
+   * The caller owns the scratch arena (wasm.reset() before its own allocations).
+   */
+  fillAt(ptr: number, n: number, kind: 'normal' | 'uniform'): void {
+    const k = wasm.kernels();
+    this.withState((st) => (kind === 'normal' ? k.fillNormal(ptr, n, st) : k.fillUniform(ptr, n, st)));
+  }
+
+  /** Lend this generator's state to a wasm kernel (as 4 u32 at a scratch pointer) and take it back after. */
+  withState(fn: (statePtr: number) => void): void {
+    const st = wasm.scratch(16);
+    wasm.u32(st, 4).set([this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0]);
+    fn(st);
+    const s = wasm.u32(st, 4);
+    this.a = s[0]! | 0; this.b = s[1]! | 0; this.c = s[2]! | 0; this.d = s[3]! | 0;
   }
 
   /** Poisson(lambda) by inversion (small lambda) or PTRS (Hormann 1993) for lambda >= 10. */

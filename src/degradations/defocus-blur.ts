@@ -4,7 +4,7 @@
  */
 import type { Image } from '../image.js';
 import { clamp01 } from '../image.js';
-import { convolveRuns, kernelRuns, gaussianBlur } from '../imgproc/filter.js';
+import { convolveTaps, kernelTaps, gaussianBlur } from '../imgproc/filter.js';
 import { diskKernel } from '../imgproc/kernels.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
 
@@ -18,7 +18,7 @@ export interface DefocusBlurParams {
 export const DEFOCUS_RADII = [1, 1.5, 2, 2.5, 3, 4, 5, 6.5, 8, 10] as const;
 
 export function defocusBlur(img: Image, radius: number, softness: number): Image {
-  const disk = convolveRuns(img, kernelRuns(diskKernel(radius)));
+  const disk = convolveTaps(img, kernelTaps(diskKernel(radius)));
   return clamp01(softness > 0 ? gaussianBlur(disk, softness) : disk);
 }
 

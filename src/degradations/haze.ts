@@ -4,11 +4,13 @@
  * hold in most outdoor photographs: things higher in the frame are farther (a vertical ramp), bright low-saturation
  * regions are far or sky (the dark-channel observation of He et al.), and scene depth varies smoothly (a fractal
  * field); the mix is smoothed, as render_haze smooths its depth, and rescaled to [dMin, 1].
+ * The depth grid is coarse (~64 cells on the short side) and read bilinearly while scattering.
  */
 import type { Image } from '../image.js';
 import type { Rng } from '../rng.js';
 import { boxBlurPlane } from '../imgproc/filter.js';
 import { fractalNoise } from '../imgproc/noise-field.js';
+import * as wasm from '../imgproc/wasm.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
 
 export interface HazeParams {
@@ -28,41 +30,57 @@ export interface HazeParams {
 
 export const HAZE_BETAS = [0.25, 0.4, 0.55, 0.7, 0.9, 1.1, 1.35, 1.6, 1.9, 2.25, 2.6, 3.0] as const;
 
-/** I = J t + A (1 - t) with t = exp(-beta d), d a single-channel depth map of the image's size. */
-export function scatter(img: Image, depth: Float32Array, beta: number, airlight: readonly number[]): Image {
-  const n = img.width * img.height, d = img.data, out = new Float32Array(d.length);
-  const [a0, a1, a2] = airlight as [number, number, number];
-  for (let i = 0; i < n; i++) {
-    const t = Math.exp(-beta * depth[i]!), u = 1 - t, j = i * 3;
-    out[j] = d[j]! * t + a0 * u;
-    out[j + 1] = d[j + 1]! * t + a1 * u;
-    out[j + 2] = d[j + 2]! * t + a2 * u;
-  }
-  return { data: out, width: img.width, height: img.height, channels: 3 };
+/**
+ * I = J t + A (1 - t) with t = exp(-beta d); d is a single-channel depth grid of w x h read bilinearly over the
+ * image (w = width, h = height: one depth per pixel).
+ */
+export function scatter(img: Image, depth: Float32Array, beta: number, airlight: readonly number[], w = img.width, h = img.height): Image {
+  const n = img.data.length;
+  wasm.reset();
+  const src = wasm.scratch(n * 4), dp = wasm.scratch(w * h * 4), dst = wasm.scratch(n * 4);
+  wasm.f32(src, n).set(img.data);
+  wasm.f32(dp, w * h).set(depth);
+  wasm.kernels().hazeScatter(src, img.width, img.height, dp, w, h, beta, airlight[0]!, airlight[1]!, airlight[2]!, dst);
+  return { data: wasm.f32(dst, n).slice(), width: img.width, height: img.height, channels: 3 };
 }
 
-/** The depth proxy described above; deterministic given params and rng. */
-export function depthProxy(img: Image, p: HazeParams, rng: Rng): Float32Array {
+/**
+ * The depth proxy described above; deterministic given params and rng. Depth is smooth, so it is built on a grid
+ * ~64 cells along the short side and upsampled bilinearly: the cost stays a few ms whatever the image size.
+ */
+export function depthProxy(img: Image, p: HazeParams, rng: Rng): { grid: Float32Array; w: number; h: number } {
   const { width: W, height: H, data } = img;
-  const n = W * H;
-  const field = fractalNoise(W, H, rng, 2, 4);
-  const dark = new Float32Array(n);
-  for (let i = 0; i < n; i++) dark[i] = Math.min(data[i * 3]!, data[i * 3 + 1]!, data[i * 3 + 2]!);
-  const darkS = boxBlurPlane(dark, W, H, Math.max(1, p.smooth));
-  const d = new Float32Array(n);
+  const f = Math.max(1, Math.floor(Math.min(W, H) / 64));
+  const w = Math.max(2, Math.floor(W / f)), h = Math.max(2, Math.floor(H / f));
+  // dark channel (min over RGB), block-averaged onto the grid
+  const dark = new Float32Array(w * h), cnt = new Float32Array(w * h);
   for (let y = 0; y < H; y++) {
-    const ramp = 1 - y / Math.max(1, H - 1);
+    const gy = Math.min(h - 1, Math.floor(y / f)) * w;
     for (let x = 0; x < W; x++) {
-      const i = y * W + x;
+      const i = (y * W + x) * 3, g = gy + Math.min(w - 1, Math.floor(x / f));
+      const a = data[i]!, b = data[i + 1]!, c = data[i + 2]!;
+      dark[g]! += a < b ? (a < c ? a : c) : (b < c ? b : c);
+      cnt[g]! += 1;
+    }
+  }
+  for (let i = 0; i < dark.length; i++) dark[i]! /= cnt[i]!;
+  const field = fractalNoise(w, h, rng, 2, 4);
+  const sm = p.smooth / f;
+  const darkS = boxBlurPlane(dark, w, h, Math.max(1, sm));
+  const d = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const ramp = 1 - y / Math.max(1, h - 1);
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
       d[i] = p.rampWeight * ramp + p.darkWeight * darkS[i]! + p.fieldWeight * field[i]!;
     }
   }
-  const sm = boxBlurPlane(d, W, H, p.smooth);
+  const smooth = boxBlurPlane(d, w, h, sm);
   let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < n; i++) { lo = Math.min(lo, sm[i]!); hi = Math.max(hi, sm[i]!); }
+  for (let i = 0; i < smooth.length; i++) { lo = Math.min(lo, smooth[i]!); hi = Math.max(hi, smooth[i]!); }
   const s = hi > lo ? (1 - p.dMin) / (hi - lo) : 0;
-  for (let i = 0; i < n; i++) sm[i] = p.dMin + (sm[i]! - lo) * s;
-  return sm;
+  for (let i = 0; i < smooth.length; i++) smooth[i] = p.dMin + (smooth[i]! - lo) * s;
+  return { grid: smooth, w, h };
 }
 
 export function sampleHaze(beta: number, rng: Rng, size: { width: number; height: number }): HazeParams {
@@ -99,7 +117,7 @@ export default defineSpec<HazeParams>({
     return sampleHaze(HAZE_BETAS[level - 1]!, rng, size);
   },
   apply(img, p, rng) {
-    const out = scatter(img, depthProxy(img, p, rng), p.beta, p.airlight);
-    return out;
+    const d = depthProxy(img, p, rng);
+    return scatter(img, d.grid, p.beta, p.airlight, d.w, d.h);
   },
 });

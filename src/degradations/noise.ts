@@ -8,6 +8,7 @@
 import type { Image } from '../image.js';
 import { clamp01 } from '../image.js';
 import { Rng, logGamma } from '../rng.js';
+import * as wasm from '../imgproc/wasm.js';
 import { defineSpec, r4 } from './spec.js';
 
 export type NoiseVariant = 'gaussian' | 'poisson' | 'salt-pepper';
@@ -37,46 +38,54 @@ export function addGaussianNoise(img: Image, sigma: number, gray: boolean, rng: 
       const e = z[i]! * sigma, j = i * 3;
       out[j] = d[j]! + e; out[j + 1] = d[j + 1]! + e; out[j + 2] = d[j + 2]! + e;
     }
-  } else {
-    rng.fillNormal(out);
-    for (let i = 0; i < d.length; i++) out[i] = d[i]! + out[i]! * sigma;
+    return clamp01({ data: out, width: img.width, height: img.height, channels: 3 });
   }
-  return clamp01({ data: out, width: img.width, height: img.height, channels: 3 });
+  const n3 = d.length;
+  wasm.reset();
+  const a = wasm.scratch(n3 * 4), z = wasm.scratch(n3 * 4);
+  wasm.f32(a, n3).set(d);
+  rng.fillAt(z, n3, 'normal');
+  wasm.kernels().addScaledClamp(a, z, sigma, a, n3);
+  return { data: wasm.f32(a, n3).slice(), width: img.width, height: img.height, channels: 3 };
 }
 
 /**
- * Poisson(x * peak) / peak for every sample. Inputs usually hold few distinct values (8-bit sources), so samples
- * are drawn by inversion of a cached CDF per distinct lambda; PTRS rejection sampling otherwise.
+ * Poisson(x * peak) / peak for every sample. Values on the 8-bit grid (within 1e-4 of k / 255: every 8-bit source)
+ * are drawn in wasm by inversion of one CDF per level; any other value is drawn in JS (PTRS).
  */
 export function addPoissonNoise(img: Image, peak: number, rng: Rng): Image {
-  const d = img.data, out = new Float32Array(d.length);
-  const cache = new Map<number, { lo: number; cdf: Float64Array }>();
-  const inv = 1 / peak;
-  for (let i = 0; i < d.length; i++) {
-    const x = d[i]! > 0 ? d[i]! : 0;
-    const lambda = x * peak;
-    let k: number;
-    let entry = cache.get(lambda);
-    if (!entry && cache.size < 4096) { entry = poissonCdf(lambda); cache.set(lambda, entry); }
-    if (entry) {
-      const u = rng.next(), cdf = entry.cdf;
-      let lo = 0, hi = cdf.length - 1;
-      while (lo < hi) { const mid = (lo + hi) >> 1; if (cdf[mid]! > u) hi = mid; else lo = mid + 1; }
-      k = entry.lo + lo;
-    } else k = rng.poisson(lambda);
-    out[i] = k * inv;
-  }
+  const d = img.data, n = d.length;
+  const tables = Array.from({ length: 256 }, (_, k) => poissonCdf(Math.fround(k / 255) * peak));
+  const total = tables.reduce((s, t) => s + t.cdf.length, 0);
+  wasm.reset();
+  const k = wasm.kernels();
+  const cdf = wasm.scratch(total * 8), guide = wasm.scratch(total * 4);
+  const offs = wasm.scratch(1024), lens = wasm.scratch(1024), los = wasm.scratch(1024);
+  const src = wasm.scratch(n * 4), dst = wasm.scratch(n * 4);
+  const cdfView = new Float64Array(k.memory.buffer, cdf, total), guideView = wasm.i32(guide, total);
+  let at = 0;
+  tables.forEach((t, i) => {
+    cdfView.set(t.cdf, at);
+    const m = t.cdf.length;
+    for (let j = 0, e = 0; j < m; j++) { while (t.cdf[e]! <= j / m) e++; guideView[at + j] = e; }
+    wasm.i32(offs, 256)[i] = at; wasm.i32(lens, 256)[i] = t.cdf.length; wasm.i32(los, 256)[i] = t.lo;
+    at += t.cdf.length;
+  });
+  wasm.f32(src, n).set(d);
+  rng.withState((st) => k.poissonGrid(src, n, cdf, guide, offs, lens, los, 1 / peak, st, dst));
+  const out = wasm.f32(dst, n).slice();
+  for (let i = 0; i < n; i++) if (out[i]! < 0) out[i] = rng.poisson(Math.max(0, d[i]!) * peak) / peak;
   return clamp01({ data: out, width: img.width, height: img.height, channels: 3 });
 }
 
+/** CDF of Poisson(lambda) over [lo, hi] = mean +- 12 sd; the pmf by the recurrence p(k+1) = p(k) lambda / (k+1). */
 function poissonCdf(lambda: number): { lo: number; cdf: Float64Array } {
-  if (lambda <= 0) return { lo: 0, cdf: Float64Array.of(1) };
+  if (lambda <= 0) return { lo: 0, cdf: Float64Array.of(1.0000001) };
   const sd = Math.sqrt(lambda);
   const lo = Math.max(0, Math.floor(lambda - 12 * sd - 10)), hi = Math.ceil(lambda + 12 * sd + 10);
-  const logl = Math.log(lambda);
   const cdf = new Float64Array(hi - lo + 1);
-  let acc = 0;
-  for (let k = lo; k <= hi; k++) { acc += Math.exp(k * logl - lambda - logGamma(k + 1)); cdf[k - lo] = acc; }
+  let p = Math.exp(lo * Math.log(lambda) - lambda - logGamma(lo + 1)), acc = 0;
+  for (let k = lo; k <= hi; k++) { acc += p; cdf[k - lo] = acc; p *= lambda / (k + 1); }
   for (let i = 0; i < cdf.length; i++) cdf[i]! /= acc;
   cdf[cdf.length - 1] = 1.0000001; // u < 1 always lands inside
   return { lo, cdf };

@@ -5,6 +5,7 @@
  * The loops are written "tap outside, contiguous run inside" so V8 can keep the inner loop tight.
  */
 import type { Image } from '../image.js';
+import * as wasm from './wasm.js';
 
 export function reflect101(i: number, n: number): number {
   if (n === 1) return 0;
@@ -27,66 +28,15 @@ export function convolveSeparable(img: Image, kx: Float32Array, ky: Float32Array
   return verticalPass(horizontalPass(img, kx), ky);
 }
 
-export function horizontalPass(img: Image, k: Float32Array): Image {
-  const { width: W, height: H, channels: C } = img;
-  const r = (k.length - 1) >> 1;
-  const src = img.data, out = new Float32Array(src.length);
-  const rowLen = (W + 2 * r) * C;
-  const row = new Float32Array(rowLen);
-  const acc = new Float32Array(W * C);
-  for (let y = 0; y < H; y++) {
-    const base = y * W * C;
-    row.set(src.subarray(base, base + W * C), r * C);
-    for (let p = 1; p <= r; p++) {
-      const l = reflect101(-p, W), rr = reflect101(W - 1 + p, W);
-      for (let c = 0; c < C; c++) {
-        row[(r - p) * C + c] = src[base + l * C + c]!;
-        row[(r + W - 1 + p) * C + c] = src[base + rr * C + c]!;
-      }
-    }
-    acc.fill(0);
-    const n = W * C;
-    for (let t = 0; t < k.length; t++) {
-      const w = k[t]!;
-      if (w === 0) continue;
-      const off = t * C;
-      for (let j = 0; j < n; j++) acc[j]! += w * row[off + j]!;
-    }
-    out.set(acc, base);
-  }
-  return { data: out, width: W, height: H, channels: C };
-}
-
-export function verticalPass(img: Image, k: Float32Array): Image {
-  const { width: W, height: H, channels: C } = img;
-  const r = (k.length - 1) >> 1;
-  const src = img.data, out = new Float32Array(src.length);
-  const n = W * C;
-  for (let y = 0; y < H; y++) {
-    const o = y * n;
-    for (let t = 0; t < k.length; t++) {
-      const w = k[t]!;
-      if (w === 0) continue;
-      const s = reflect101(y + t - r, H) * n;
-      for (let j = 0; j < n; j++) out[o + j]! += w * src[s + j]!;
-    }
-  }
-  return { data: out, width: W, height: H, channels: C };
-}
-
-export function gaussianBlur(img: Image, sigma: number, sigmaY = sigma): Image {
-  if (sigma <= 0 && sigmaY <= 0) return { ...img, data: img.data.slice() };
-  const kx = sigma > 0 ? gaussianKernel1d(sigma) : new Float32Array([1]);
-  const ky = sigmaY > 0 ? gaussianKernel1d(sigmaY) : new Float32Array([1]);
-  return convolveSeparable(img, kx, ky);
-}
-
-/** Mirror-pad by (px, py) on each side. */
-export function pad(img: Image, px: number, py: number): Image {
+/**
+ * Copy the image into wasm scratch memory mirrored by (px, py) on each side; returns the region's pointer and
+ * padded width. The caller must have called wasm.reset() for this operation.
+ */
+function padToWasm(img: Image, px: number, py: number): { ptr: number; PW: number; PH: number } {
   const { width: W, height: H, channels: C } = img;
   const PW = W + 2 * px, PH = H + 2 * py;
-  const out = new Float32Array(PW * PH * C);
-  const src = img.data;
+  const ptr = wasm.scratch(PW * PH * C * 4);
+  const out = wasm.f32(ptr, PW * PH * C), src = img.data;
   for (let y = 0; y < PH; y++) {
     const sy = reflect101(y - py, H);
     const o = y * PW * C, s = sy * W * C;
@@ -99,27 +49,51 @@ export function pad(img: Image, px: number, py: number): Image {
       }
     }
   }
-  return { data: out, width: PW, height: PH, channels: C };
+  return { ptr, PW, PH };
+}
+
+/** Run the SIMD tap kernel: offsets in floats relative to each output pixel's position in the padded input. */
+function runTaps(img: Image, px: number, py: number, offsets: number[], weights: number[]): Image {
+  const { width: W, height: H, channels: C } = img;
+  wasm.reset();
+  const k = wasm.kernels();
+  const { ptr, PW } = padToWasm(img, px, py);
+  const n = offsets.length;
+  const offPtr = wasm.scratch(n * 4), wPtr = wasm.scratch(n * 4), dst = wasm.scratch(W * H * C * 4);
+  wasm.i32(offPtr, n).set(offsets);
+  wasm.f32(wPtr, n).set(weights);
+  if (n === 0) wasm.f32(dst, W * H * C).fill(0);
+  else k.convTaps(ptr + (py * PW + px) * C * 4, PW * C, dst, W * C, H, offPtr, wPtr, n);
+  return { data: wasm.f32(dst, W * H * C).slice(), width: W, height: H, channels: C };
+}
+
+export function horizontalPass(img: Image, k: Float32Array): Image {
+  const r = (k.length - 1) >> 1, C = img.channels, offs: number[] = [], ws: number[] = [];
+  for (let t = 0; t < k.length; t++) if (k[t] !== 0) { offs.push((t - r) * C); ws.push(k[t]!); }
+  return runTaps(img, r, 0, offs, ws);
+}
+
+export function verticalPass(img: Image, k: Float32Array): Image {
+  const r = (k.length - 1) >> 1, stride = img.width * img.channels, offs: number[] = [], ws: number[] = [];
+  for (let t = 0; t < k.length; t++) if (k[t] !== 0) { offs.push((t - r) * stride); ws.push(k[t]!); }
+  return runTaps(img, 0, r, offs, ws);
+}
+
+export function gaussianBlur(img: Image, sigma: number, sigmaY = sigma): Image {
+  if (sigma <= 0 && sigmaY <= 0) return { ...img, data: img.data.slice() };
+  const kx = sigma > 0 ? gaussianKernel1d(sigma) : new Float32Array([1]);
+  const ky = sigmaY > 0 ? gaussianKernel1d(sigmaY) : new Float32Array([1]);
+  return convolveSeparable(img, kx, ky);
 }
 
 export interface Tap { dx: number; dy: number; w: number }
 
-/** Direct 2-D convolution with a sparse list of taps (correlation form: out(x) = sum w * in(x + d)). */
+/** 2-D convolution with a sparse list of taps (correlation form: out(x) = sum w * in(x + d)), SIMD. */
 export function convolveTaps(img: Image, taps: readonly Tap[]): Image {
-  const { width: W, height: H, channels: C } = img;
   let rx = 0, ry = 0;
   for (const t of taps) { rx = Math.max(rx, Math.abs(t.dx)); ry = Math.max(ry, Math.abs(t.dy)); }
-  const p = pad(img, rx, ry);
-  const PW = p.width, src = p.data, out = new Float32Array(W * H * C), n = W * C;
-  for (let y = 0; y < H; y++) {
-    const o = y * n;
-    for (const t of taps) {
-      const w = t.w;
-      const s = ((y + ry + t.dy) * PW + rx + t.dx) * C;
-      for (let j = 0; j < n; j++) out[o + j]! += w * src[s + j]!;
-    }
-  }
-  return { data: out, width: W, height: H, channels: C };
+  const C = img.channels, PWC = (img.width + 2 * rx) * C;
+  return runTaps(img, rx, ry, taps.map((t) => t.dy * PWC + t.dx * C), taps.map((t) => t.w));
 }
 
 /** A square kernel: size x size weights, row-major, rows = dy, centre at (size-1)/2. */
@@ -234,53 +208,3 @@ export function blurPlane(plane: Float32Array, W: number, H: number, sigma: numb
   return gaussianBlur({ data: plane, width: W, height: H, channels: 1 }, sigma).data;
 }
 
-/**
- * Convolution with a kernel expressed as horizontal runs of equal weight: each run adds w * sum(in[x+dx0 .. x+dx1])
- * at row offset dy, computed from per-row prefix sums, so a disk of radius r costs O(r) per pixel instead of O(r^2).
- */
-export interface Run { dy: number; dx0: number; dx1: number; w: number }
-
-export function kernelRuns(k: Kernel2D): Run[] {
-  const r = (k.size - 1) >> 1, runs: Run[] = [];
-  for (let y = 0; y < k.size; y++) {
-    let x = 0;
-    while (x < k.size) {
-      const w = k.weights[y * k.size + x]!;
-      let e = x;
-      while (e + 1 < k.size && k.weights[y * k.size + e + 1] === w) e++;
-      if (w !== 0) runs.push({ dy: y - r, dx0: x - r, dx1: e - r, w });
-      x = e + 1;
-    }
-  }
-  return runs;
-}
-
-export function convolveRuns(img: Image, runs: readonly Run[]): Image {
-  const { width: W, height: H, channels: C } = img;
-  let rx = 0, ry = 0;
-  for (const t of runs) { rx = Math.max(rx, Math.abs(t.dx0), Math.abs(t.dx1)); ry = Math.max(ry, Math.abs(t.dy)); }
-  const p = pad(img, rx, ry);
-  const PW = p.width, PH = p.height, src = p.data;
-  // prefix[y][j] = sum of the first j samples (interleaved) of padded row y, per channel stride C
-  const rowLen = PW * C + C;
-  const prefix = new Float64Array(PH * rowLen);
-  for (let y = 0; y < PH; y++) {
-    const o = y * rowLen, s = y * PW * C;
-    for (let j = 0; j < PW * C; j++) prefix[o + j + C] = prefix[o + j]! + src[s + j]!;
-  }
-  const out = new Float32Array(W * H * C), n = W * C;
-  for (let y = 0; y < H; y++) {
-    const o = y * n;
-    for (const t of runs) {
-      const w = t.w, row = (y + ry + t.dy) * rowLen;
-      if (t.dx0 === t.dx1) {
-        const s = ((y + ry + t.dy) * PW + rx + t.dx0) * C;
-        for (let j = 0; j < n; j++) out[o + j]! += w * src[s + j]!;
-      } else {
-        const a = row + (rx + t.dx0) * C, b = row + (rx + t.dx1 + 1) * C;
-        for (let j = 0; j < n; j++) out[o + j]! += w * (prefix[b + j]! - prefix[a + j]!);
-      }
-    }
-  }
-  return { data: out, width: W, height: H, channels: C };
-}

@@ -10,9 +10,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { Image } from '../image.js';
-import { toUint8 } from '../image.js';
+import { toUint8, fromUint8 } from '../image.js';
 import { InputError, OutputError, UsageError } from '../errors.js';
 import { decodeBmp, isBmp, bmpSize } from './bmp.js';
+import { encodePngRgb8 } from './png-fast.js';
 
 /** Default pixel limit: 100 megapixels (a 12000x8000 photo fits; a forged 50000x50000 header does not). */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -79,11 +80,14 @@ export async function decodeImage(buf: Buffer, name: string, opts: ReadOptions =
   };
 
   try {
-    let p = sharp(buf, { limitInputPixels: maxPixels, failOn: 'warning' }).rotate();
+    let p = sharp(buf, { limitInputPixels: maxPixels, failOn: 'warning' });
+    if (info.orientation > 1) p = p.rotate();
     if (hadAlpha) p = p.flatten({ background: sixteen ? { r: 65535, g: 65535, b: 65535 } : '#ffffff' });
-    p = p.toColourspace(sixteen ? 'rgb16' : 'srgb');
+    // plain 8-bit sRGB needs no colour conversion (the common case, and measurably faster without it)
+    if (sixteen || meta.space !== 'srgb' || (meta.channels ?? 3) < 3) p = p.toColourspace(sixteen ? 'rgb16' : 'srgb');
     const { data, info: out } = await p.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
     const n = out.width * out.height, ch = out.channels;
+    if (!sixteen && ch === 3) return { image: fromUint8(data, out.width, out.height, 3), info };
     const pixels = new Float32Array(n * 3);
     const src = sixteen ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : data;
     const scale = sixteen ? 1 / 65535 : 1 / 255;
@@ -143,7 +147,10 @@ export type OutputFormat = 'png' | 'webp' | 'jpeg' | 'tiff';
 
 export interface WriteOptions {
   format?: OutputFormat;
-  /** PNG zlib level 0-9. Default 1 (the speed setting OpenCV also uses by default); datasets are written once. */
+  /**
+   * PNG: omitted, 8-bit RGB is written by the fast encoder (png-fast.ts: Paeth + Huffman, smaller than zlib level 1
+   * and ~2x faster); a zlib level 0-9 here uses libvips/libpng instead.
+   */
   compressionLevel?: number;
   /** Quality for lossy JPEG/WebP (1-100). WebP is lossless unless `lossy` is set. */
   quality?: number;
@@ -174,7 +181,9 @@ export async function encodeImage(img: Image, opts: WriteOptions & { format: Out
     for (let i = 0; i < d.length; i++) { const v = d[i]!; u16[i] = v > 0 ? (v < 1 ? (v * 65535 + 0.5) | 0 : 65535) : 0; }
     p = sharp(u16, { raw: { width, height, channels: 3 } }).toColourspace('rgb16');
   } else {
-    p = sharp(toUint8(img), { raw: { width, height, channels: img.channels as 3 } });
+    const bytes = toUint8(img);
+    if (opts.format === 'png' && opts.compressionLevel === undefined && img.channels === 3) return encodePngRgb8(bytes, width, height);
+    p = sharp(bytes, { raw: { width, height, channels: img.channels as 3 } });
   }
   switch (opts.format) {
     case 'png': return p.png({ compressionLevel: opts.compressionLevel ?? 1, adaptiveFiltering: false }).toBuffer();
