@@ -32,7 +32,19 @@ export class OutputError extends Error {
   override name = 'OutputError';
 }
 
+/** A long job was stopped by the user (Ctrl-C); what was done is kept (exit 130, as shells report SIGINT). */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+}
+
+/** A check found problems (e.g. `uir manifest verify`); the report was already printed (exit 1). */
+export class CheckFailedError extends Error {
+  override name = 'CheckFailedError';
+}
+
 export function exitCodeFor(err: unknown): number {
+  if (err instanceof InterruptedError) return 130;
+  if (err instanceof CheckFailedError) return 1;
   if (err instanceof UsageError) return 2;
   if (err instanceof ConfigError) return 3;
   if (err instanceof InputError) return 4;

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
 import { readImage } from '../src/io/image-io.js';
 import { resize } from '../src/imgproc/resize.js';
 import type { Image } from '../src/image.js';
@@ -40,3 +41,14 @@ export async function realPhotos(short = 200): Promise<Image[]> {
   }
   return imgs;
 }
+
+interface Result { code: number; stdout: string; stderr: string }
+/** Run the built CLI (bin/uir.js) in a child process. */
+export function uir(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(ROOT, 'bin', 'uir.js'), ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+

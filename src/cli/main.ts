@@ -68,6 +68,74 @@ export async function run(argv: string[]): Promise<void> {
         await previewCommand({ input: a.input!, output: a.output, types: a.types, columns: a.columns, cell: a.cell, seed: a.seed });
       },
     )
+    .command(
+      'build-dataset',
+      'Build a paired dataset from clean photos with a recipe, indexed in SQLite (parallel, resumable, shardable)',
+      (y) => y
+        .option('recipe', { alias: 'r', type: 'string', demandOption: true, describe: 'Recipe JSON (see manifests/)' })
+        .option('src', { alias: 's', type: 'string', array: true, default: [], describe: "Source globs, e.g. 'photos/**/*.{png,jpg}' (default: the recipe's)" })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Dataset folder (manifest.sqlite, gt/, lq/)' })
+        .option('jobs', { alias: 'j', type: 'number', describe: 'Worker threads (default: every core)' })
+        .option('shard', { type: 'string', describe: 'Build slice i/n; also read from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX' })
+        .option('strict', { type: 'boolean', default: false, describe: 'Stop at the first unreadable source instead of recording it as a reject' })
+        .option('max-pixels', { type: 'number', describe: 'Reject sources larger than this many pixels (default 100000000)' })
+        .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })
+        .example("uir build-dataset --recipe manifests/5d.json --src 'photos/**/*.{png,jpg}' --out data/", 'The 5D all-in-one set')
+        .example("uir build-dataset -r manifests/uir-19.json -s 'photos/**/*.png' -o data/ --shard 3/16", 'Slice 3 of 16 (then `uir manifest merge data/`)'),
+      async (a) => {
+        const { buildCommand } = await import('./commands/dataset.js');
+        await buildCommand({ recipe: a.recipe, src: a.src as string[], out: a.out, jobs: a.jobs, shard: a.shard, strict: a.strict, maxPixels: a['max-pixels'], progress: a.progress });
+      },
+    )
+    .command(
+      'ingest',
+      'Index an existing paired dataset (LQ/GT folders matched by file name) into a manifest',
+      (y) => y
+        .option('lq', { type: 'string', demandOption: true, describe: 'Folder of degraded images' })
+        .option('gt', { type: 'string', demandOption: true, describe: 'Folder of clean images with the same names' })
+        .option('type', { alias: 't', type: 'string', demandOption: true, describe: 'Degradation type of the set (see `uir list`)' })
+        .option('real', { type: 'boolean', default: false, describe: 'Captured (real) degradations, not synthesized' })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Dataset folder whose manifest receives the pairs' })
+        .option('split', { type: 'string', default: 'test', describe: 'Split of these pairs: train, val or test' })
+        .option('level', { type: 'number', default: 0, describe: 'Level to record (0 = unknown, the usual for real data)' })
+        .option('copy', { type: 'boolean', default: false, describe: 'Copy the files into the dataset folder instead of indexing them in place' })
+        .example('uir ingest --lq PolyU/lq --gt PolyU/gt --type real-noise --real --out data/', 'Real camera noise pairs'),
+      async (a) => {
+        const { ingestCommand } = await import('./commands/dataset.js');
+        await ingestCommand({ lq: a.lq, gt: a.gt, type: a.type, real: a.real, out: a.out, split: a.split, copy: a.copy, level: a.level });
+      },
+    )
+    .command('manifest', 'Inspect and maintain a dataset manifest: stats, query, export, verify, merge', (y) => {
+      const filters = (z: Argv) => z
+        .option('type', { alias: 't', type: 'string', array: true, describe: 'Types (id, code or alias; repeat or comma-separate)' })
+        .option('level', { alias: 'l', type: 'number', array: true, describe: 'Levels' })
+        .option('split', { type: 'string', array: true, describe: 'train, val, test' })
+        .option('real', { type: 'boolean', describe: '--real for captured pairs only, --no-real for synthetic only' });
+      return y
+        .command('stats <data>', 'Counts by type, level, split and real/synthetic', (z) => z.positional('data', { type: 'string', describe: 'Dataset folder' }).option('json', { type: 'boolean', default: false, describe: 'JSON output' }).example('uir manifest stats data/', ''),
+          async (a) => { (await import('./commands/dataset.js')).statsCommand({ data: a.data!, json: a.json }); })
+        .command('query <data>', 'List pairs matching filters', (z) => filters(z.positional('data', { type: 'string', describe: 'Dataset folder' }))
+          .option('source', { type: 'string', describe: 'Source hash prefix or path fragment' })
+          .option('limit', { type: 'number', describe: 'At most this many rows (default 50 for the table)' })
+          .option('json', { type: 'boolean', default: false, describe: 'JSON output' })
+          .option('csv', { type: 'boolean', default: false, describe: 'CSV output' })
+          .example('uir manifest query data/ --type rain --level 3 --split train --limit 10', ''),
+          async (a) => { (await import('./commands/dataset.js')).queryCommand({ data: String(a.data), type: a.type as string[] | undefined, level: a.level as number[] | undefined, split: a.split as string[] | undefined, real: a.real, source: a.source, limit: a.limit, json: a.json, csv: a.csv }); })
+        .command('export <data>', 'Export pairs: BasicSR meta_info (+ linked folders), JSON lines or CSV', (z) => filters(z.positional('data', { type: 'string', describe: 'Dataset folder' }))
+          .option('format', { alias: 'f', type: 'string', choices: ['basicsr', 'jsonl', 'csv'], demandOption: true, describe: 'Export format' })
+          .option('output', { alias: 'o', type: 'string', describe: 'File (jsonl, csv; default stdout) or folder (basicsr)' })
+          .example('uir manifest export data/ --format basicsr --split train -o data/basicsr-train', 'For BasicSR PairedImageDataset')
+          .example('uir manifest export data/ -f jsonl > pairs.jsonl', ''),
+          async (a) => { await (await import('./commands/dataset.js')).exportCommand({ data: String(a.data), format: String(a.format), output: a.output as string | undefined, type: a.type as string[] | undefined, level: a.level as number[] | undefined, split: a.split as string[] | undefined, real: a.real }); })
+        .command('verify <data>', 'Check that every file exists with its recorded hash; report orphans', (z) => z.positional('data', { type: 'string', describe: 'Dataset folder' })
+          .option('fix', { type: 'boolean', default: false, describe: 'Remove orphans and bad files, re-queue missing pairs for the next build' })
+          .example('uir manifest verify data/ --fix', ''),
+          async (a) => { await (await import('./commands/dataset.js')).verifyCommand({ data: a.data!, fix: a.fix }); })
+        .command('merge <out> [shards..]', 'Merge shard manifests (default: every manifest.shard-*.sqlite in <out>)', (z) => z.positional('out', { type: 'string', describe: 'Target dataset folder' }).positional('shards', { type: 'string', array: true, describe: 'Shard .sqlite files or folders' })
+          .example('uir manifest merge data/', 'After all shards of a job array finished'),
+          async (a) => { await (await import('./commands/dataset.js')).mergeCommand({ out: a.out!, shards: (a.shards as string[] | undefined) ?? [] }); })
+        .demandCommand(1, 'give a manifest command: stats, query, export, verify or merge');
+    })
     .demandCommand(1, 'give a command; `uir --help` lists them')
     .strict()
     .recommendCommands()

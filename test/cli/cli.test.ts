@@ -1,19 +1,9 @@
 /** The command line as a user runs it: the built bin/uir.js in a child process (npm test builds first). */
 import { describe, it, expect } from 'vitest';
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { ROOT, copyShared, tempDir } from '../helpers.js';
-
-interface Result { code: number; stdout: string; stderr: string }
-export function uir(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, 'bin', 'uir.js'), ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { ROOT, copyShared, tempDir, uir } from '../helpers.js';
 
 describe('uir list', () => {
   it('prints every type with code and level count, and JSON with 19 types and 200+ levels', async () => {

@@ -1,0 +1,107 @@
+/** `uir build-dataset`, `uir ingest` and `uir manifest ...`: thin wrappers that print results. */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { loadRecipe } from '../../pipeline/recipe.js';
+import { buildDataset, resolveShard, defaultJobs } from '../../pipeline/build.js';
+import { ingest } from '../../pipeline/ingest.js';
+import { openManifest, manifestPath } from '../../manifest/db.js';
+import { manifestStats, queryPairs, toCsv, toJsonl, exportBasicsr, type PairFilter } from '../../manifest/queries.js';
+import { verifyManifest } from '../../manifest/verify.js';
+import { mergeManifests, findShardDbs } from '../../manifest/merge.js';
+import { CheckFailedError, UsageError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/image-io.js';
+import { fmtTime } from '../../pipeline/progress.js';
+
+export async function buildCommand(a: { recipe: string; src: string[]; out: string; jobs?: number; shard?: string; strict: boolean; maxPixels?: number; progress?: string }): Promise<void> {
+  const recipe = await loadRecipe(a.recipe);
+  const jobs = a.jobs ?? defaultJobs();
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs: expected integer 1-256, received ${a.jobs}`);
+  const shard = resolveShard(a.shard);
+  const s = await buildDataset({ recipe, src: a.src, out: a.out, jobs, shard, strict: a.strict, maxPixels: a.maxPixels, progress: a.progress as 'auto' });
+  process.stdout.write(`built ${s.made} new pairs (${s.pairs} in the manifest) from ${s.sources} sources in ${fmtTime(s.seconds)} (${s.pairsPerSecond.toFixed(1)} pairs/s, ${jobs} worker${jobs > 1 ? 's' : ''}${shard ? `, shard ${shard.index}/${shard.count}` : ''}); ${s.rejected} rejected (${s.duplicates} duplicates)\nmanifest: ${s.db}\n`);
+}
+
+export async function ingestCommand(a: { lq: string; gt: string; type: string; real: boolean; out: string; split: string; copy: boolean; level: number }): Promise<void> {
+  const r = await ingest(a);
+  process.stdout.write(`ingested ${r.pairs} ${a.real ? 'real' : 'synthetic'} ${r.type} pairs into ${manifestPath(a.out)}; ${r.rejected} rejected (see \`uir manifest stats ${a.out}\`)\n`);
+}
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r: (string | number)[]): string => r.map((c, i) => (typeof c === 'number' ? String(c).padStart(w[i]!) : String(c).padEnd(w[i]!))).join('  ');
+  return [line(headers), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function statsCommand(a: { data: string; json: boolean }): void {
+  const db = openManifest(manifestPath(a.data), { readonly: true });
+  try {
+    const s = manifestStats(db);
+    if (a.json) { process.stdout.write(JSON.stringify(s, null, 2) + '\n'); return; }
+    const out = process.stdout;
+    out.write(`${a.data}: ${s.pairs} pairs from ${s.sources} sources, ${s.pending} pending, ${s.rejects} rejected files\n\n`);
+    out.write(table(['type', 'code', 'pairs'], s.byType.map((r) => [r.type, r.code, r.n])) + '\n');
+    const levels = [...new Set(s.byTypeLevel.map((r) => r.level))].sort((x, y) => x - y);
+    const types = [...new Set(s.byTypeLevel.map((r) => r.type))];
+    out.write(table(['type \\ level', ...levels.map(String)], types.map((t) => [t, ...levels.map((l) => s.byTypeLevel.find((r) => r.type === t && r.level === l)?.n ?? 0)])) + '\n');
+    out.write(table(['split', 'pairs'], s.bySplit.map((r) => [r.split, r.n])) + '\n');
+    out.write(table(['origin', 'pairs'], s.byReal.map((r) => [r.real ? 'real' : 'synthetic', r.n])));
+  } finally { db.close(); }
+}
+
+function filterFrom(a: { type?: string[]; level?: number[]; split?: string[]; real?: boolean; source?: string }): PairFilter {
+  for (const l of a.level ?? []) if (!Number.isInteger(l) || l < 0) throw new UsageError(`--level: expected a positive integer, received ${l}`);
+  return { type: a.type?.flatMap((t) => t.split(',')), level: a.level, split: a.split?.flatMap((t) => t.split(',')), real: a.real, source: a.source };
+}
+
+export function queryCommand(a: { data: string; type?: string[]; level?: number[]; split?: string[]; real?: boolean; source?: string; limit?: number; json: boolean; csv: boolean }): void {
+  if (a.json && a.csv) throw new UsageError('--json and --csv: choose one');
+  const db = openManifest(manifestPath(a.data), { readonly: true });
+  try {
+    const rows = queryPairs(db, filterFrom(a), a.limit ?? (a.json || a.csv ? undefined : 50));
+    if (a.json) process.stdout.write(JSON.stringify(rows.map((r) => ({ ...r, params: JSON.parse(r.params) as unknown })), null, 2) + '\n');
+    else if (a.csv) process.stdout.write(toCsv(rows));
+    else process.stdout.write(table(['id', 'type', 'level', 'split', 'lq', 'gt'], rows.map((r) => [r.id, r.type, r.level, r.split, r.lq_path, r.gt_path])) + `${rows.length} row(s)\n`);
+  } finally { db.close(); }
+}
+
+export async function exportCommand(a: { data: string; format: string; output?: string; type?: string[]; level?: number[]; split?: string[]; real?: boolean }): Promise<void> {
+  const db = openManifest(manifestPath(a.data), { readonly: true });
+  try {
+    const f = filterFrom(a);
+    if (a.format === 'basicsr') {
+      const out = a.output ?? path.join(a.data, `basicsr${a.split?.length ? '-' + a.split.join('-') : ''}`);
+      const r = await exportBasicsr(db, a.data, f, out);
+      process.stdout.write(`${r.count} pairs -> ${r.metaInfo}\nBasicSR dataset options (also in ${path.join(out, 'basicsr_dataset.yml')}):\n${r.yaml}\n`);
+      return;
+    }
+    const rows = queryPairs(db, f);
+    const text = a.format === 'csv' ? toCsv(rows) : toJsonl(rows);
+    if (a.output) { await writeFileAtomic(a.output, Buffer.from(text)); process.stdout.write(`${rows.length} pairs -> ${a.output}\n`); }
+    else process.stdout.write(text);
+  } finally { db.close(); }
+}
+
+export async function verifyCommand(a: { data: string; fix: boolean }): Promise<void> {
+  const db = openManifest(manifestPath(a.data), { readonly: !a.fix });
+  try {
+    const r = await verifyManifest(db, a.data, a.fix);
+    const out = process.stdout;
+    out.write(`checked ${r.checkedFiles} files: ${r.missing.length} missing, ${r.mismatched.length} with wrong content, ${r.orphans.length} orphans, ${r.pending} pairs pending\n`);
+    for (const [label, list] of [['missing', r.missing], ['wrong content', r.mismatched], ['orphan', r.orphans]] as const) {
+      for (const f of list.slice(0, 20)) out.write(`  ${label}: ${f}\n`);
+      if (list.length > 20) out.write(`  ... and ${list.length - 20} more ${label}\n`);
+    }
+    if (a.fix) {
+      out.write(`fixed: removed ${r.removed} files, re-queued ${r.requeued} items${r.pending ? `; run the same build-dataset command to regenerate ${r.pending} pending pairs` : ''}\n`);
+      return;
+    }
+    if (r.missing.length || r.mismatched.length || r.orphans.length) throw new CheckFailedError(`verify found problems in ${a.data} (run with --fix to remove orphans and re-queue missing pairs)`);
+  } finally { db.close(); }
+}
+
+export async function mergeCommand(a: { out: string; shards: string[] }): Promise<void> {
+  await fs.mkdir(a.out, { recursive: true });
+  const dbs = await findShardDbs(a.shards.length ? a.shards : [a.out], a.out);
+  const r = await mergeManifests(a.out, dbs);
+  process.stdout.write(`merged ${r.shards} shard manifest(s) into ${manifestPath(a.out)}: ${r.pairs} pairs, ${r.sources} sources${r.copiedFiles ? `, ${r.copiedFiles} files copied` : ''}\n`);
+}

@@ -1,0 +1,95 @@
+/**
+ * The SQLite manifest (better-sqlite3 12): a complete record of how every pair was made. One writer (the main
+ * thread), WAL mode so readers (`uir manifest ...`, `uir serve`) can run during a build, batched transactions.
+ */
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { ConfigError, InputError, OutputError } from '../errors.js';
+
+export const SCHEMA_VERSION = 1;
+export const MANIFEST_FILE = 'manifest.sqlite';
+
+export type DB = Database.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
+  command TEXT NOT NULL, recipe_name TEXT, recipe_hash TEXT, recipe_json TEXT, seed TEXT, shard TEXT,
+  versions_json TEXT NOT NULL, stats_json TEXT
+);
+CREATE TABLE IF NOT EXISTS sources (
+  hash TEXT PRIMARY KEY,
+  path TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, format TEXT NOT NULL, bytes INTEGER NOT NULL,
+  split TEXT NOT NULL, real INTEGER NOT NULL DEFAULT 0, origin TEXT NOT NULL, status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS crops (
+  id TEXT PRIMARY KEY,
+  source_hash TEXT NOT NULL REFERENCES sources(hash), tile INTEGER NOT NULL,
+  x INTEGER NOT NULL, y INTEGER NOT NULL, w INTEGER NOT NULL, h INTEGER NOT NULL,
+  path TEXT NOT NULL, hash TEXT, status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pairs (
+  id TEXT PRIMARY KEY,
+  crop_id TEXT, source_hash TEXT NOT NULL REFERENCES sources(hash),
+  type TEXT NOT NULL, code TEXT NOT NULL, level INTEGER NOT NULL, params TEXT NOT NULL, seed TEXT NOT NULL,
+  lq_path TEXT NOT NULL, gt_path TEXT NOT NULL, lq_hash TEXT, gt_hash TEXT,
+  width INTEGER NOT NULL, height INTEGER NOT NULL,
+  split TEXT NOT NULL, real INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pairs_type_level ON pairs(type, level);
+CREATE INDEX IF NOT EXISTS pairs_split ON pairs(split);
+CREATE INDEX IF NOT EXISTS pairs_source ON pairs(source_hash);
+CREATE INDEX IF NOT EXISTS pairs_status ON pairs(status);
+CREATE TABLE IF NOT EXISTS rejects (path TEXT PRIMARY KEY, reason TEXT NOT NULL, run_id INTEGER);
+`;
+
+export function manifestPath(dir: string, name = MANIFEST_FILE): string {
+  return path.join(dir, name);
+}
+
+/** Open (creating if asked) a manifest database, checking its schema version. */
+export function openManifest(file: string, opts: { create?: boolean; readonly?: boolean } = {}): DB {
+  if (!opts.create && !existsSync(file)) throw new InputError(`${file}: no manifest here (build one with \`uir build-dataset\` or \`uir ingest\`)`);
+  let db: DB;
+  try {
+    db = new Database(file, { readonly: !!opts.readonly, fileMustExist: !opts.create });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (opts.create) throw new OutputError(`${file}: cannot create the manifest (${err.code ?? err.message})`, { cause: e });
+    throw new InputError(`${file}: cannot open the manifest (${err.message})`, { cause: e });
+  }
+  try {
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      const v = db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as { value: string } | undefined;
+      if (!v) db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    }
+    const v = db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as { value: string } | undefined;
+    if (!v) throw new ConfigError([{ path: file, message: 'not a uir manifest (no schema_version)' }]);
+    if (Number(v.value) !== SCHEMA_VERSION) throw new ConfigError([{ path: file, message: `manifest schema version ${v.value}, this uir reads version ${SCHEMA_VERSION}` }]);
+  } catch (e) {
+    db.close();
+    if (e instanceof ConfigError) throw e;
+    throw new InputError(`${file}: not a readable uir manifest (${(e as Error).message})`, { cause: e });
+  }
+  return db;
+}
+
+export interface PairRow {
+  id: string; crop_id: string | null; source_hash: string; type: string; code: string; level: number; params: string; seed: string;
+  lq_path: string; gt_path: string; lq_hash: string | null; gt_hash: string | null; width: number; height: number;
+  split: string; real: number; status: string;
+}
+
+export function getMeta(db: DB, key: string): string | undefined {
+  return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+}
+export function setMeta(db: DB, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+}

@@ -1,0 +1,79 @@
+/**
+ * Build worker (worker_threads): decodes one source image, cuts its crops, writes each clean crop once and every
+ * planned degraded pair, each file atomically (temp name + rename), and reports each file's content hash to the
+ * main thread, which alone writes SQLite. libvips gets one thread per worker (sharp.concurrency(1)).
+ */
+import { parentPort } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import sharp from 'sharp';
+import { readImage, encodeImage, writeFileAtomic } from '../io/image-io.js';
+import { crop, clamp01, type Image } from '../image.js';
+import { getOperator } from '../degradations/index.js';
+import { Rng } from '../rng.js';
+import { InputError, OutputError } from '../errors.js';
+
+export interface CropTask { id: string; x: number; y: number; w: number; h: number; path: string; needed: boolean; hash: string | null }
+export interface PairTask { id: string; cropId: string; type: string; params: Record<string, unknown>; seed: number; lqPath: string }
+export interface SourceTask {
+  hash: string; path: string; width: number; height: number; maxPixels: number; format: 'png' | 'webp'; outDir: string;
+  crops: CropTask[]; pairs: PairTask[];
+}
+export type WorkerMessage =
+  | { kind: 'crop'; source: string; id: string; hash: string }
+  | { kind: 'pair'; source: string; id: string; lqHash: string; gtHash: string }
+  | { kind: 'done'; source: string }
+  | { kind: 'reject'; source: string; reason: string }
+  | { kind: 'fatal'; source: string; error: string; code: string };
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+async function save(img: Image, file: string, format: 'png' | 'webp'): Promise<string> {
+  const bytes = await encodeImage(img, { format });
+  await writeFileAtomic(file, bytes);
+  return sha256(bytes);
+}
+
+export async function runSource(t: SourceTask, post: (m: WorkerMessage) => void): Promise<void> {
+  let image: Image;
+  try {
+    ({ image } = await readImage(t.path, { maxPixels: t.maxPixels }));
+  } catch (e) {
+    if (e instanceof InputError) { post({ kind: 'reject', source: t.hash, reason: e.message }); return; }
+    throw e;
+  }
+  if (image.width !== t.width || image.height !== t.height) {
+    post({ kind: 'reject', source: t.hash, reason: `${t.path}: decoded as ${image.width}x${image.height}, header said ${t.width}x${t.height}` });
+    return;
+  }
+  for (const c of t.crops) {
+    const pairs = t.pairs.filter((p) => p.cropId === c.id);
+    if (!c.needed && pairs.length === 0) continue;
+    const clean = c.x === 0 && c.y === 0 && c.w === image.width && c.h === image.height ? image : crop(image, c.x, c.y, c.w, c.h);
+    let gtHash = c.hash;
+    if (c.needed || !gtHash) {
+      gtHash = await save(clean, path.join(t.outDir, c.path), t.format);
+      post({ kind: 'crop', source: t.hash, id: c.id, hash: gtHash });
+    }
+    for (const p of pairs) {
+      const op = getOperator(p.type);
+      const out = clamp01(await op.apply(clean, p.params, new Rng(p.seed).fork('apply')));
+      const lqHash = await save(out, path.join(t.outDir, p.lqPath), t.format);
+      post({ kind: 'pair', source: t.hash, id: p.id, lqHash, gtHash });
+    }
+  }
+  post({ kind: 'done', source: t.hash });
+}
+
+if (parentPort) {
+  sharp.concurrency(1);
+  const port = parentPort;
+  port.on('message', async (t: SourceTask) => {
+    try {
+      await runSource(t, (m) => port.postMessage(m));
+    } catch (e) {
+      const err = e as Error;
+      port.postMessage({ kind: 'fatal', source: t.hash, error: err instanceof OutputError ? err.message : (err.stack ?? String(err)), code: err instanceof OutputError ? 'output' : 'bug' } satisfies WorkerMessage);
+    }
+  });
+}

@@ -1,0 +1,196 @@
+/**
+ * The dataset builder on real photographs: expected rows and files; identical rows and bytes with 1 or 2 workers
+ * and as 2 merged shards; kill -9 at a random moment then resume; bad sources become rejects.
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
+import { ROOT, SHARED, tempDir, uir } from '../helpers.js';
+import { validateRecipe } from '../../src/pipeline/recipe.js';
+import { resolveShard } from '../../src/pipeline/build.js';
+import { cropRects, planSource } from '../../src/pipeline/plan.js';
+
+const RECIPE = {
+  name: 'test-mini', seed: 7,
+  crop: { mode: 'tile', size: 256, overlap: 0 },
+  pairsPerCrop: 1,
+  splits: { train: 0.5, val: 0.25, test: 0.25 },
+  types: [{ type: 'noise', levels: [3, 9] }, { type: 'haze' }, { type: 'jpeg', levels: { from: 5, to: 8 } }, { type: 'motion-blur', levels: [2] }],
+};
+
+let srcDir = '';
+let recipeFile = '';
+beforeAll(async () => {
+  srcDir = await tempDir('uir-src-');
+  for (const f of ['kodim01.png', 'kodim05.png', 'kodim13.png', 'kodim23.png']) await fs.copyFile(path.join(SHARED, 'Kodak24/gt', f), path.join(srcDir, f));
+  recipeFile = path.join(await tempDir(), 'mini.json');
+  await fs.writeFile(recipeFile, JSON.stringify(RECIPE));
+});
+
+const src = (): string => `${srcDir}/*.png`;
+function rows(dir: string, db = 'manifest.sqlite'): { pairs: unknown[]; crops: unknown[]; sources: unknown[] } {
+  const d = new Database(path.join(dir, db), { readonly: true });
+  const out = {
+    pairs: d.prepare('SELECT * FROM pairs ORDER BY id').all(),
+    crops: d.prepare('SELECT * FROM crops ORDER BY id').all(),
+    sources: d.prepare('SELECT hash, width, height, split, status FROM sources ORDER BY hash').all(),
+  };
+  d.close();
+  return out;
+}
+
+describe('build-dataset', () => {
+  it('builds the expected rows and files, and resumes to a no-op', async () => {
+    const out = path.join(await tempDir(), 'data');
+    const r = await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', out, '--jobs', '2', '--progress', 'none']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const { pairs, crops, sources } = rows(out);
+    // 768x512 and 512x768 photos, 256 tiles without overlap: 6 crops each, one pair per crop
+    expect(crops).toHaveLength(24);
+    expect(pairs).toHaveLength(24);
+    expect(sources).toHaveLength(4);
+    for (const p of pairs as { status: string; lq_path: string; gt_path: string; lq_hash: string; split: string; type: string; level: number; params: string }[]) {
+      expect(p.status).toBe('done');
+      expect(p.lq_hash).toMatch(/^[0-9a-f]{64}$/);
+      await fs.access(path.join(out, p.lq_path));
+      await fs.access(path.join(out, p.gt_path));
+      expect(['noise', 'haze', 'jpeg', 'motion-blur']).toContain(p.type);
+      if (p.type === 'noise') expect([3, 9]).toContain(p.level);
+      if (p.type === 'jpeg') expect(p.level).toBeGreaterThanOrEqual(5);
+      expect(JSON.parse(p.params)).toBeTypeOf('object');
+    }
+    // a clean crop is stored once, and a source never lands in two splits
+    expect((await fs.readdir(path.join(out, 'gt'))).length).toBe(24);
+    const bySource = new Map<string, Set<string>>();
+    for (const p of pairs as { source_hash: string; split: string }[]) bySource.set(p.source_hash, (bySource.get(p.source_hash) ?? new Set()).add(p.split));
+    for (const s of bySource.values()) expect(s.size).toBe(1);
+    const again = await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', out, '--progress', 'none']);
+    expect(again.stdout).toMatch(/built 0 new pairs \(24 in the manifest\)/);
+    const v = await uir(['manifest', 'verify', out]);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/0 missing, 0 with wrong content, 0 orphans, 0 pairs pending/);
+  });
+
+  it('gives identical rows and file hashes with 1 worker, 2 workers, and 2 merged shards', async () => {
+    const base = await tempDir();
+    const one = path.join(base, 'one'), two = path.join(base, 'two'), sh = path.join(base, 'sharded');
+    expect((await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', one, '-j', '1', '--progress', 'none'])).code).toBe(0);
+    expect((await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', two, '-j', '2', '--progress', 'none'])).code).toBe(0);
+    expect((await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', sh, '--shard', '0/2', '--progress', 'none'])).code).toBe(0);
+    // the second shard takes its index from a Slurm job array, as on a cluster
+    expect((await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', sh, '--progress', 'none'], { env: { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '2' } })).code).toBe(0);
+    const m = await uir(['manifest', 'merge', sh]);
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/merged 2 shard manifest\(s\).*24 pairs/);
+    const a = rows(one), b = rows(two), c = rows(sh);
+    expect(b.pairs).toEqual(a.pairs);
+    expect(c.pairs).toEqual(a.pairs);
+    expect(c.crops).toEqual(a.crops);
+    expect(c.sources).toEqual(a.sources);
+    const files = async (d: string): Promise<string[]> => (await fs.readdir(path.join(d, 'gt'))).sort();
+    expect(await files(sh)).toEqual(await files(one));
+  });
+
+  it('survives SIGKILL at a random moment: the rerun ends complete, consistent and byte-identical', async () => {
+    const base = await tempDir();
+    const ref = path.join(base, 'ref'), out = path.join(base, 'killed');
+    expect((await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', ref, '--progress', 'none'])).code).toBe(0);
+    const delay = 250 + Math.floor(Math.random() * 900);
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/uir.js'), 'build-dataset', '-r', recipeFile, '-s', src(), '-o', out, '-j', '2', '--progress', 'none'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, delay));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const resumed = await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', out, '--progress', 'none']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const v = await uir(['manifest', 'verify', out]);
+    expect(v.stdout, `killed after ${delay} ms`).toMatch(/0 missing, 0 with wrong content, 0 orphans, 0 pairs pending/);
+    expect(v.code).toBe(0);
+    expect(rows(out).pairs).toEqual(rows(ref).pairs);
+  });
+
+  it('records corrupt, truncated, empty, non-image, duplicate and too-small sources as rejects and goes on', async () => {
+    const dir = await tempDir('uir-bad-');
+    await fs.copyFile(path.join(srcDir, 'kodim01.png'), path.join(dir, 'good.png'));
+    await fs.copyFile(path.join(srcDir, 'kodim01.png'), path.join(dir, 'copy-of-good.png'));
+    await fs.writeFile(path.join(dir, 'empty.png'), '');
+    await fs.writeFile(path.join(dir, 'text.png'), 'not an image');
+    const bytes = await fs.readFile(path.join(srcDir, 'kodim05.png'));
+    await fs.writeFile(path.join(dir, 'truncated.png'), bytes.subarray(0, bytes.length >> 1));
+    await fs.copyFile(path.join(ROOT, 'samples', 'kodim19.png'), path.join(dir, 'small.png')); // 256x384 < 300 crop? no: 256 fits
+    const recipe = path.join(dir, 'r.json');
+    await fs.writeFile(recipe, JSON.stringify({ ...RECIPE, crop: { mode: 'center', size: 300 } }));
+    const out = path.join(await tempDir(), 'data');
+    const r = await uir(['build-dataset', '-r', recipe, '-s', `${dir}/*.png`, '-o', out, '--progress', 'none']);
+    expect(r.code, r.stderr).toBe(0);
+    const d = new Database(path.join(out, 'manifest.sqlite'), { readonly: true });
+    const rejects = d.prepare('SELECT path, reason FROM rejects ORDER BY path').all() as { path: string; reason: string }[];
+    const pairs = d.prepare("SELECT count(*) AS n FROM pairs WHERE status = 'done'").get() as { n: number };
+    d.close();
+    const reason = (name: string): string => rejects.find((x) => path.basename(x.path) === name)?.reason ?? '';
+    expect(reason('empty.png')).toMatch(/empty file/);
+    expect(reason('text.png')).toMatch(/not a readable image/);
+    expect(reason('truncated.png')).toMatch(/truncated\.png: cannot decode png/);
+    expect(reason('small.png')).toMatch(/256x384 is smaller than the 300x300 crop/);
+    expect(reason('good.png') + reason('copy-of-good.png')).toMatch(/duplicate of .*(good|copy-of-good)\.png/);
+    expect(rejects).toHaveLength(5);
+    expect(pairs.n).toBe(1);
+    const strict = await uir(['build-dataset', '-r', recipe, '-s', `${dir}/*.png`, '-o', path.join(await tempDir(), 'x'), '--strict', '--progress', 'none']);
+    expect(strict.code).toBe(4);
+    expect(strict.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('fails clearly on an output folder it cannot write, and on a different recipe in the same folder', async () => {
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, 'file'), 'x');
+    const r = await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', path.join(dir, 'file', 'data'), '--progress', 'none']);
+    expect(r.code).toBe(5);
+    expect(r.stderr.trim()).toMatch(/^uir: .*file\/data: cannot write \(a parent is not a folder\)$/);
+    const out = path.join(dir, 'data');
+    expect((await uir(['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', `${srcDir}/kodim01.png`, '-o', out, '--progress', 'none'])).code).toBe(0);
+    const other = await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', out, '--progress', 'none']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/was built with recipe '5d'/);
+  });
+});
+
+describe('recipes and planning', () => {
+  it('names bad fields by dotted path', () => {
+    expect(() => validateRecipe({ ...RECIPE, types: [{ type: 'haze', levels: [0, 13] }] })).toThrow(/types\.0\.levels: expected levels 1-12 of haze, received \[0,13\]/);
+    expect(() => validateRecipe({ ...RECIPE, crop: { mode: 'tile', size: 8 } })).toThrow(/crop\.size: expected integer 16-8192, received 8/);
+    expect(() => validateRecipe({ ...RECIPE, splits: { train: 0.5, val: 0.2 } })).toThrow(/splits: fractions must add up to 1, they add up to 0\.7/);
+    expect(() => validateRecipe({ ...RECIPE, types: [{ type: 'fog' }] })).toThrow(/types\.0\.type: unknown degradation type "fog"/);
+    expect(() => validateRecipe({ ...RECIPE, types: [{ type: 'noise', fixed: { sigmaa: 1 } }] })).toThrow(/types\.0\.fixed\.sigmaa: not a parameter of noise/);
+    expect(() => validateRecipe({ ...RECIPE, bogus: 1 })).toThrow(/bogus: unknown field/);
+  });
+  it('ships valid 5d and uir-19 recipes', async () => {
+    for (const f of ['5d.json', 'uir-19.json']) expect(() => validateRecipe(JSON.parse(require_(f)), f)).not.toThrow();
+    const five = validateRecipe(JSON.parse(require_('5d.json'))).recipe;
+    expect(five.types.map((t) => t.type)).toEqual(['haze', 'rain-streak', 'noise', 'motion-blur', 'low-light']);
+    const plan = planSource(five, 'ab'.repeat(32), 512, 512);
+    expect(plan.pairs).toHaveLength(4 * 5);
+    for (const p of plan.pairs.filter((x) => x.type === 'noise')) expect(p.params).toMatchObject({ variant: 'gaussian' });
+  });
+  it('tiles with overlap to the far edges', () => {
+    const r = validateRecipe({ ...RECIPE, crop: { mode: 'tile', size: 256, overlap: 32 } }).recipe;
+    const rects = cropRects(r, 600, 300);
+    expect(rects.map((q) => q.x)).toEqual([0, 224, 344, 0, 224, 344]);
+    expect(rects.map((q) => q.y)).toEqual([0, 0, 0, 44, 44, 44]);
+  });
+  it('reads the shard from --shard and from Kubernetes, Slurm and AWS Batch job arrays', () => {
+    expect(resolveShard('2/8', {})).toEqual({ index: 2, count: 8 });
+    expect(resolveShard(undefined, { JOB_COMPLETION_INDEX: '3', UIR_SHARD_COUNT: '4' })).toEqual({ index: 3, count: 4 });
+    expect(resolveShard(undefined, { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_COUNT: '6', SLURM_ARRAY_TASK_MIN: '1' })).toEqual({ index: 4, count: 6 });
+    expect(resolveShard(undefined, { AWS_BATCH_JOB_ARRAY_INDEX: '0', UIR_SHARD_COUNT: '2' })).toEqual({ index: 0, count: 2 });
+    expect(resolveShard(undefined, {})).toBeNull();
+    expect(() => resolveShard('4/4', {})).toThrow(/--shard: expected shard index 0-3 of n >= 1, received 4\/4/);
+    expect(() => resolveShard(undefined, { JOB_COMPLETION_INDEX: '1' })).toThrow(/UIR_SHARD_COUNT/);
+  });
+});
+
+function require_(f: string): string {
+  return readFileSync(path.join(ROOT, 'manifests', f), 'utf8');
+}
