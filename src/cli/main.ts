@@ -80,11 +80,12 @@ export async function run(argv: string[]): Promise<void> {
         .option('strict', { type: 'boolean', default: false, describe: 'Stop at the first unreadable source instead of recording it as a reject' })
         .option('max-pixels', { type: 'number', describe: 'Reject sources larger than this many pixels (default 100000000)' })
         .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })
+        .option('pool', { type: 'string', choices: ['threads', 'processes'], default: 'threads', describe: 'Workers as threads of this process, or as child processes' })
         .example("uir build-dataset --recipe manifests/5d.json --src 'photos/**/*.{png,jpg}' --out data/", 'The 5D all-in-one set')
         .example("uir build-dataset -r manifests/uir-19.json -s 'photos/**/*.png' -o data/ --shard 3/16", 'Slice 3 of 16 (then `uir manifest merge data/`)'),
       async (a) => {
         const { buildCommand } = await import('./commands/dataset.js');
-        await buildCommand({ recipe: a.recipe, src: a.src as string[], out: a.out, jobs: a.jobs, shard: a.shard, strict: a.strict, maxPixels: a['max-pixels'], progress: a.progress });
+        await buildCommand({ recipe: a.recipe, src: a.src as string[], out: a.out, jobs: a.jobs, shard: a.shard, strict: a.strict, maxPixels: a['max-pixels'], progress: a.progress, pool: a.pool as 'threads' | 'processes' });
       },
     )
     .command(

@@ -12,6 +12,8 @@ import path from 'node:path';
 import os from 'node:os';
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
+import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import fg from 'fast-glob';
 import sharp from 'sharp';
@@ -37,8 +39,10 @@ export interface BuildOptions {
   strict: boolean;
   maxPixels?: number;
   progress?: 'auto' | 'bar' | 'plain' | 'none';
-  /** For tests: stop after this many pairs (simulates an interruption without killing). */
+  /** Aborting stops the build as Ctrl-C does. */
   signal?: AbortSignal;
+  /** Worker threads (default) or child processes. */
+  pool?: 'threads' | 'processes';
   command?: string;
 }
 
@@ -78,6 +82,32 @@ export function shardDbName(shard: Shard | null): string {
   return shard && shard.count > 1 ? `manifest.shard-${shard.index}-of-${shard.count}.sqlite` : 'manifest.sqlite';
 }
 
+/** One pool member: a worker thread or a forked process behind the same small interface. */
+interface PoolWorker {
+  send(t: SourceTask): void;
+  onMessage(fn: (m: WorkerMessage) => void): void;
+  onError(fn: (e: Error) => void): void;
+  stop(): Promise<unknown>;
+}
+
+function startWorker(kind: 'threads' | 'processes'): PoolWorker {
+  const url = workerUrl();
+  if (kind === 'processes') {
+    const child = fork(fileURLToPath(url), [], { env: { ...process.env, UIR_BUILD_WORKER: '1' }, execArgv: ['--max-semi-space-size=64'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    return {
+      send: (t) => child.send(t),
+      onMessage: (fn) => child.on('message', (m) => fn(m as WorkerMessage)),
+      onError: (fn) => {
+        child.on('error', fn);
+        child.on('exit', (code, sig) => { if (code !== 0 && sig !== 'SIGTERM') fn(new Error(`worker process exited (${sig ?? code})`)); });
+      },
+      stop: async () => { if (child.exitCode === null) { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); } },
+    };
+  }
+  const w = new Worker(url);
+  return { send: (t) => w.postMessage(t), onMessage: (fn) => w.on('message', fn), onError: (fn) => w.on('error', fn), stop: () => w.terminate() };
+}
+
 function workerUrl(): URL {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
@@ -108,6 +138,7 @@ async function readHeader(buf: Buffer): Promise<Header> {
 
 export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
   const t0 = performance.now();
+  const trace = (what: string): void => { if (process.env.UIR_TRACE) process.stderr.write(`[trace ${((performance.now() - t0) / 1000).toFixed(3)}s] ${what}\n`); };
   const { recipe } = o.recipe;
   const patterns = o.src.length ? o.src : recipe.sources;
   if (patterns.length === 0) throw new UsageError('no sources: pass --src \'photos/**/*.{png,jpg}\' or set "sources" in the recipe');
@@ -137,8 +168,13 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   o.signal?.addEventListener('abort', onSigint);
-  const workers: Worker[] = [];
+  const workers: PoolWorker[] = [];
   try {
+    // workers start now, so their start-up (modules, JIT, libvips) overlaps the planning below
+    const jobs = Math.max(1, o.jobs);
+    // a large young generation for the workers' isolates: pixel work allocates big short-lived arrays
+    v8.setFlagsFromString('--max-semi-space-size=64');
+    for (let i = 0; i < jobs; i++) workers.push(startWorker(o.pool ?? 'threads'));
     // 1. sources: find, hash, dedup, read headers, plan
     const files = (await fg(patterns, { onlyFiles: true, absolute: true, unique: true, caseSensitiveMatch: false }))
       .filter((f) => INPUT_EXTENSIONS.includes(path.extname(f).toLowerCase())).sort();
@@ -186,6 +222,7 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
       if (interrupted) break;
     }
     flushPlan(); batch = [];
+    trace(`planned ${stats.sources} sources`);
 
     // 2. work: every source with pending crops or pairs, in hash order, streamed in chunks
     for (const d of new Set(recipe.types.map((t) => t.type))) await fs.mkdir(path.join(o.out, 'lq', d), { recursive: true }).catch((e) => { throw outputError(path.join(o.out, 'lq', d), e); });
@@ -220,7 +257,6 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
     const flush = (): void => { if (pending.length) { applyBatch(pending); pending = []; } };
     const timer = setInterval(flush, 250);
 
-    const jobs = Math.max(1, o.jobs);
     let fatal: Error | null = null;
     const queue: SourceTask[] = [];
     let cursor = '';
@@ -244,30 +280,27 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
 
     await new Promise<void>((resolve) => {
       let active = 0;
-      const url = workerUrl();
-      const dispatch = (w: Worker): void => {
+      const dispatch = (w: PoolWorker): void => {
         if (interrupted || fatal) { if (active === 0) resolve(); return; }
         refill();
         const task = queue.shift();
         if (!task) { if (active === 0) resolve(); return; }
         active++;
-        w.postMessage(task);
+        w.send(task);
       };
-      for (let i = 0; i < jobs; i++) {
-        const w = new Worker(url);
-        workers.push(w);
-        w.on('message', (m: WorkerMessage) => {
+      workers.forEach((w, i) => {
+        w.onMessage((m: WorkerMessage) => {
           if (m.kind === 'fatal') { fatal = m.code === 'output' ? new OutputError(m.error) : new Error(`worker failed on source ${m.source}: ${m.error}`); active--; dispatch(w); return; }
           pending.push(m);
           if (m.kind === 'pair') { done++; made++; progress.update(done); }
           if (m.kind === 'crop') cropsMade++;
           if (m.kind === 'reject') stats.rejected++;
-          if (m.kind === 'done' || m.kind === 'reject') { active--; dispatch(w); }
+          if (m.kind === 'done' || m.kind === 'reject') { active--; trace(`worker ${i} finished a source`); dispatch(w); }
           if (pending.length >= 512) flush();
         });
-        w.on('error', (e) => { fatal = e; active--; if (active === 0) resolve(); });
+        w.onError((e) => { fatal = e; active--; if (active <= 0) resolve(); });
         dispatch(w);
-      }
+      });
     });
     clearInterval(timer);
     flush();
@@ -285,7 +318,7 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map((w) => w.stop()));
     db.close();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Build worker (worker_threads): decodes one source image, cuts its crops, writes each clean crop once and every
+ * Build worker (a worker thread, or a child process with --pool processes): decodes one source image, cuts its crops, writes each clean crop once and every
  * planned degraded pair, each file atomically (temp name + rename), and reports each file's content hash to the
  * main thread, which alone writes SQLite. libvips gets one thread per worker (sharp.concurrency(1)).
  */
@@ -65,15 +65,24 @@ export async function runSource(t: SourceTask, post: (m: WorkerMessage) => void)
   post({ kind: 'done', source: t.hash });
 }
 
-if (parentPort) {
+/** Serve tasks from the parent: a worker_threads parent port, or the IPC channel of a forked process. */
+function serve(send: (m: WorkerMessage) => void, onTask: (fn: (t: SourceTask) => void) => void): void {
   sharp.concurrency(1);
-  const port = parentPort;
-  port.on('message', async (t: SourceTask) => {
+  sharp.cache(false);
+  onTask(async (t) => {
     try {
-      await runSource(t, (m) => port.postMessage(m));
+      await runSource(t, send);
     } catch (e) {
       const err = e as Error;
-      port.postMessage({ kind: 'fatal', source: t.hash, error: err instanceof OutputError ? err.message : (err.stack ?? String(err)), code: err instanceof OutputError ? 'output' : 'bug' } satisfies WorkerMessage);
+      send({ kind: 'fatal', source: t.hash, error: err instanceof OutputError ? err.message : (err.stack ?? String(err)), code: err instanceof OutputError ? 'output' : 'bug' });
     }
   });
+}
+
+if (parentPort) {
+  const port = parentPort;
+  serve((m) => port.postMessage(m), (fn) => port.on('message', fn));
+} else if (process.send && process.env.UIR_BUILD_WORKER === '1') {
+  serve((m) => process.send!(m), (fn) => process.on('message', (t) => fn(t as SourceTask)));
+  process.on('disconnect', () => process.exit(0));
 }
