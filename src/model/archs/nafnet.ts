@@ -1,0 +1,109 @@
+/**
+ * NAFNet (Chen et al., ECCV 2022) in TensorFlow.js, NHWC, with the public PyTorch NAFNet's parameter names
+ * (intro, encoders.i.blocks.j.*, downs.i, middle_blks.blocks.j.*, ups.i.0, decoders.i.blocks.j.*, ending) so
+ * weights map one to one (conv weights are HWIO here, OIHW in PyTorch).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ParamStore } from '../params.js';
+import { layerNorm, simpleGate, pixelShuffle } from '../ops.js';
+import { Rng } from '../../rng.js';
+
+export interface NafnetConfig {
+  width: number;
+  encBlocks: number[];
+  middleBlocks: number;
+  decBlocks: number[];
+  inChannels?: number;
+}
+
+export interface NafnetOutputs {
+  /** Restored image (input + residual). */
+  out: tf.Tensor4D;
+  /** Features after the last decoder level (for heads). */
+  last: tf.Tensor4D;
+  /** Output of every block in order, for heads that read the latter half of the network. */
+  blocks: tf.Tensor4D[];
+}
+
+function blockParams(p: ParamStore, prefix: string, c: number): void {
+  const d = 2 * c;
+  p.constant(`${prefix}.norm1.weight`, [c], 1); p.constant(`${prefix}.norm1.bias`, [c], 0);
+  p.uniform(`${prefix}.conv1.weight`, [1, 1, c, d], c); p.uniform(`${prefix}.conv1.bias`, [d], c);
+  p.uniform(`${prefix}.conv2.weight`, [3, 3, d, 1], 9); p.uniform(`${prefix}.conv2.bias`, [d], 9);
+  p.uniform(`${prefix}.sca.1.weight`, [1, 1, c, c], c); p.uniform(`${prefix}.sca.1.bias`, [c], c);
+  p.uniform(`${prefix}.conv3.weight`, [1, 1, c, c], c); p.uniform(`${prefix}.conv3.bias`, [c], c);
+  p.constant(`${prefix}.norm2.weight`, [c], 1); p.constant(`${prefix}.norm2.bias`, [c], 0);
+  p.uniform(`${prefix}.conv4.weight`, [1, 1, c, d], c); p.uniform(`${prefix}.conv4.bias`, [d], c);
+  p.uniform(`${prefix}.conv5.weight`, [1, 1, c, c], c); p.uniform(`${prefix}.conv5.bias`, [c], c);
+  p.constant(`${prefix}.beta`, [c], 0); p.constant(`${prefix}.gamma`, [c], 0);
+}
+
+export function conv(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor | null, stride = 1, pad: 'same' | 'valid' = 'same'): tf.Tensor4D {
+  const y = tf.conv2d(x, w as tf.Tensor4D, stride, pad);
+  return b ? tf.add(y, b) : y;
+}
+
+export function nafBlock(p: ParamStore, prefix: string, inp: tf.Tensor4D, mask?: (t: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+  const g = (n: string): tf.Variable => p.get(`${prefix}.${n}`);
+  const m = mask ?? ((t: tf.Tensor4D) => t);
+  let x = layerNorm(inp, g('norm1.weight'), g('norm1.bias')) as tf.Tensor4D;
+  x = conv(x, g('conv1.weight'), g('conv1.bias'));
+  x = tf.add(tf.depthwiseConv2d(x, g('conv2.weight') as tf.Tensor4D, 1, 'same'), g('conv2.bias'));
+  x = simpleGate(x) as tf.Tensor4D;
+  const pooled = tf.mean(x, [1, 2], true) as tf.Tensor4D;
+  x = tf.mul(x, conv(pooled, g('sca.1.weight'), g('sca.1.bias')));
+  x = m(conv(x, g('conv3.weight'), g('conv3.bias')));
+  const y = tf.add(inp, tf.mul(x, g('beta'))) as tf.Tensor4D;
+  let z = layerNorm(y, g('norm2.weight'), g('norm2.bias')) as tf.Tensor4D;
+  z = conv(z, g('conv4.weight'), g('conv4.bias'));
+  z = simpleGate(z) as tf.Tensor4D;
+  z = m(conv(z, g('conv5.weight'), g('conv5.bias')));
+  return tf.add(y, tf.mul(z, g('gamma'))) as tf.Tensor4D;
+}
+
+export class Nafnet {
+  readonly params: ParamStore;
+  readonly levelWidths: number[] = [];
+  constructor(readonly config: NafnetConfig, seed: number | string = 0) {
+    const p = (this.params = new ParamStore(new Rng(`nafnet/${seed}`)));
+    const w = config.width, inC = config.inChannels ?? 3;
+    p.uniform('intro.weight', [3, 3, inC, w], inC * 9); p.uniform('intro.bias', [w], inC * 9);
+    let c = w;
+    config.encBlocks.forEach((n, i) => {
+      this.levelWidths.push(c);
+      for (let j = 0; j < n; j++) blockParams(p, `encoders.${i}.blocks.${j}`, c);
+      p.uniform(`downs.${i}.weight`, [2, 2, c, 2 * c], c * 4); p.uniform(`downs.${i}.bias`, [2 * c], c * 4);
+      c *= 2;
+    });
+    for (let j = 0; j < config.middleBlocks; j++) blockParams(p, `middle_blks.blocks.${j}`, c);
+    config.decBlocks.forEach((n, i) => {
+      p.uniform(`ups.${i}.0.weight`, [1, 1, c, 2 * c], c);
+      c /= 2;
+      for (let j = 0; j < n; j++) blockParams(p, `decoders.${i}.blocks.${j}`, c);
+    });
+    p.uniform('ending.weight', [3, 3, w, 3], w * 9); p.uniform('ending.bias', [3], w * 9);
+  }
+
+  /** The features the restoration path computes (no head). `mask` re-masks branch outputs (MaskDCPT). */
+  forward(inp: tf.Tensor4D, mask?: (t: tf.Tensor4D) => tf.Tensor4D): NafnetOutputs {
+    const p = this.params, cfg = this.config;
+    const blocks: tf.Tensor4D[] = [];
+    let x = conv(inp, p.get('intro.weight'), p.get('intro.bias'));
+    if (mask) x = mask(x);
+    const skips: tf.Tensor4D[] = [];
+    cfg.encBlocks.forEach((n, i) => {
+      for (let j = 0; j < n; j++) { x = nafBlock(p, `encoders.${i}.blocks.${j}`, x, mask); blocks.push(x); }
+      skips.push(x);
+      x = conv(x, p.get(`downs.${i}.weight`), p.get(`downs.${i}.bias`), 2, 'valid');
+    });
+    for (let j = 0; j < cfg.middleBlocks; j++) { x = nafBlock(p, `middle_blks.blocks.${j}`, x, mask); blocks.push(x); }
+    cfg.decBlocks.forEach((n, i) => {
+      x = pixelShuffle(conv(x, p.get(`ups.${i}.0.weight`), null), 2);
+      x = tf.add(x, skips[skips.length - 1 - i]!) as tf.Tensor4D;
+      for (let j = 0; j < n; j++) { x = nafBlock(p, `decoders.${i}.blocks.${j}`, x, mask); blocks.push(x); }
+    });
+    const last = x;
+    const out = tf.add(conv(x, p.get('ending.weight'), p.get('ending.bias')), inp) as tf.Tensor4D;
+    return { out, last, blocks };
+  }
+}

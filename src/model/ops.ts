@@ -1,0 +1,60 @@
+/**
+ * Model-level ops. On the wasm backend LayerNorm and SimpleGate run fused SIMD kernels (forward and backward, via
+ * tf.customGrad); everywhere else the same maths runs as composite tf ops, which also serve as the reference in
+ * tests. PixelShuffle is written with reshape/transpose, which have gradients (tf.depthToSpace has none).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { wasmKernelsActive } from './kernels/register.js';
+
+/** LayerNorm over the channel (last) axis of NHWC features, as NAFNet's LayerNorm2d. */
+export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps = 1e-6): tf.Tensor {
+  if (!wasmKernelsActive()) {
+    return tf.tidy(() => {
+      const mean = tf.mean(x, -1, true);
+      const xc = tf.sub(x, mean);
+      const v = tf.mean(tf.square(xc), -1, true);
+      return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(v, eps))), g), b);
+    });
+  }
+  const f = tf.customGrad(((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    const [y, mean, rstd] = tf.engine().runKernel('UirLayerNorm', { x: xi, g: gi, b: bi }, { eps }) as tf.Tensor[];
+    save([xi, gi, mean!, rstd!]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sg, sm, sr] = saved;
+        const [dx, dg, db] = tf.engine().runKernel('UirLayerNormGrad', { dy, x: sx!, g: sg!, mean: sm!, rstd: sr! }, {}) as tf.Tensor[];
+        return [dx!, tf.reshape(dg!, gi.shape), tf.reshape(db!, bi.shape)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, g, b);
+}
+
+/** NAFNet's SimpleGate: split the channels in halves and multiply them. */
+export function simpleGate(x: tf.Tensor): tf.Tensor {
+  if (!wasmKernelsActive()) {
+    return tf.tidy(() => {
+      const [a, b] = tf.split(x, 2, -1);
+      return tf.mul(a!, b!);
+    });
+  }
+  const f = tf.customGrad(((xi: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    const y = tf.engine().runKernel('UirSimpleGate', { x: xi }, {}) as tf.Tensor;
+    save([xi]);
+    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel('UirSimpleGateGrad', { dy, x: saved[0]! }, {}) as tf.Tensor };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x);
+}
+
+/** PyTorch's PixelShuffle(r) in NHWC: [N, H, W, C r^2] -> [N, H r, W r, C], channel order as PyTorch (c, i, j). */
+export function pixelShuffle(x: tf.Tensor4D, r: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    const co = c / (r * r);
+    // PyTorch channel index = c' r^2 + i r + j
+    const t = tf.reshape(x, [n, h, w, co, r, r]);
+    const p = tf.transpose(t, [0, 1, 4, 2, 5, 3]); // n, h, i, w, j, c'
+    return tf.reshape(p, [n, h * r, w * r, co]) as tf.Tensor4D;
+  });
+}
