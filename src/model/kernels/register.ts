@@ -102,6 +102,22 @@ export function registerWasmTrainingKernels(): void {
     return stock!(args as never) as TensorInfo;
   });
 
+  // --- 1x1 stride-1 convolutions are GEMMs; ours beats XNNPACK here (which also re-packs weights per filter id) ---
+  register('Conv2D', (args, stock) => {
+    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+    const b = args.backend;
+    const [FH, FW, C, O] = filter.shape as [number, number, number, number];
+    const s = args.attrs.strides as number[] | number, d = (args.attrs.dilations as number[] | number) ?? 1;
+    const one = (v: number[] | number): boolean => (Array.isArray(v) ? v.every((q) => q === 1) : v === 1);
+    if (FH !== 1 || FW !== 1 || !one(s) || !one(d) || x.dtype !== 'float32' || (args.attrs.dataFormat && args.attrs.dataFormat !== 'NHWC') || typeof args.attrs.pad !== 'string') {
+      return stock!(args as never) as TensorInfo;
+    }
+    const P = size(x.shape) / C;
+    const out = b.makeOutput([...x.shape.slice(0, 3), O], 'float32');
+    k.gemmNN(off(b, x), C, off(b, filter), O, off(b, out), O, P, O, C, 0);
+    return out;
+  });
+
   // --- dense conv weight gradient: per filter tap, a transposed GEMM over the output positions ---
   register('Conv2DBackpropFilter', (args, stock) => {
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
