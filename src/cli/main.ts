@@ -137,6 +137,21 @@ export async function run(argv: string[]): Promise<void> {
           async (a) => { await (await import('./commands/dataset.js')).mergeCommand({ out: a.out!, shards: (a.shards as string[] | undefined) ?? [] }); })
         .demandCommand(1, 'give a manifest command: stats, query, export, verify or merge');
     })
+    .command(
+      'serve <data>',
+      'Browse a dataset (and training runs) in a local web page',
+      (y) => y
+        .positional('data', { type: 'string', describe: 'Dataset folder (with manifest.sqlite)' })
+        .option('port', { alias: 'p', type: 'number', default: 8080, describe: 'Port (0 picks a free one)' })
+        .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind; anything but loopback must be asked for explicitly' })
+        .option('runs', { type: 'string', describe: 'Folder of training runs (each with metrics.jsonl) to plot' })
+        .example('uir serve data/', 'Then open http://127.0.0.1:8080/')
+        .example('uir serve data/ --runs runs/ --port 9000', 'With training curves'),
+      async (a) => {
+        const { serveCommand } = await import('./commands/serve.js');
+        await serveCommand({ data: a.data!, port: a.port, host: a.host, runs: a.runs });
+      },
+    )
     .demandCommand(1, 'give a command; `uir --help` lists them')
     .strict()
     .recommendCommands()

@@ -39,17 +39,17 @@ export interface RainStreakParams {
 interface RainLevel { density: number; length: number; intensity: number; layers: number; veil: number }
 export const RAIN_LEVELS: readonly RainLevel[] = [
   { density: 0.002, length: 12, intensity: 0.5, layers: 1, veil: 0 },
-  { density: 0.003, length: 15, intensity: 0.6, layers: 1, veil: 0 },
-  { density: 0.004, length: 18, intensity: 0.7, layers: 2, veil: 0 },
-  { density: 0.006, length: 22, intensity: 0.8, layers: 2, veil: 0 },
-  { density: 0.008, length: 26, intensity: 0.9, layers: 2, veil: 0.02 },
-  { density: 0.011, length: 30, intensity: 1.0, layers: 2, veil: 0.05 },
-  { density: 0.014, length: 35, intensity: 1.1, layers: 3, veil: 0.08 },
-  { density: 0.018, length: 40, intensity: 1.2, layers: 3, veil: 0.12 },
-  { density: 0.023, length: 45, intensity: 1.3, layers: 3, veil: 0.16 },
-  { density: 0.03, length: 50, intensity: 1.4, layers: 3, veil: 0.2 },
-  { density: 0.038, length: 55, intensity: 1.5, layers: 3, veil: 0.25 },
-  { density: 0.05, length: 60, intensity: 1.6, layers: 3, veil: 0.3 },
+  { density: 0.003, length: 15, intensity: 0.58, layers: 1, veil: 0 },
+  { density: 0.004, length: 18, intensity: 0.66, layers: 2, veil: 0 },
+  { density: 0.005, length: 22, intensity: 0.74, layers: 2, veil: 0 },
+  { density: 0.0065, length: 26, intensity: 0.82, layers: 2, veil: 0.02 },
+  { density: 0.008, length: 30, intensity: 0.9, layers: 2, veil: 0.04 },
+  { density: 0.01, length: 35, intensity: 0.96, layers: 3, veil: 0.06 },
+  { density: 0.012, length: 40, intensity: 1.02, layers: 3, veil: 0.09 },
+  { density: 0.015, length: 45, intensity: 1.08, layers: 3, veil: 0.12 },
+  { density: 0.018, length: 50, intensity: 1.14, layers: 3, veil: 0.15 },
+  { density: 0.022, length: 55, intensity: 1.2, layers: 3, veil: 0.18 },
+  { density: 0.026, length: 60, intensity: 1.25, layers: 3, veil: 0.22 },
 ];
 
 /** Layer draws are level-independent (the same five uniforms per layer); the level only scales them. */
@@ -123,7 +123,7 @@ export default defineSpec<RainStreakParams>({
   params: [
     { name: 'layers', type: 'array', doc: 'Per layer: density (seed fraction), length (px, scaled), angle (rad from vertical, wind +-0.35), width (px), intensity.' },
     { name: 'backgroundBlur', type: 'number', range: [0, 64], doc: 'Gaussian sigma of the background behind the rain: min(1, |N(0.5, 0.5)|) x scale / 2.' },
-    { name: 'veil', type: 'number', range: [0, 1], doc: 'Rain-accumulation veil 1 - alpha; 0 for light rain, up to 0.3.' },
+    { name: 'veil', type: 'number', range: [0, 1], doc: 'Rain-accumulation veil 1 - alpha; 0 for light rain, up to 0.22.' },
     { name: 'airlight', type: 'number', range: [0, 1], doc: 'Grey level of the veil, U(0.75, 0.95).' },
   ],
   sample(level, rng, size) {

@@ -1,0 +1,178 @@
+/**
+ * `uir serve`: a small HTTP server for looking at a dataset and training runs. It reads the SQLite manifest
+ * read-only (WAL lets it run while a build writes), serves only files that manifest rows reference (looked up by
+ * pair id, so no request path ever reaches the file system), makes thumbnails with sharp and keeps them in a
+ * bounded in-memory cache. Loopback by default; another address only with an explicit --host.
+ */
+import http from 'node:http';
+import { promises as fs, createReadStream, existsSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { openManifest, manifestPath, type DB, type PairRow } from '../manifest/db.js';
+import { manifestStats, queryPairs, countPairs, resolveStored, type PairFilter } from '../manifest/queries.js';
+import { OPERATORS } from '../degradations/index.js';
+import { InputError, UsageError } from '../errors.js';
+import { PAGE_HTML } from './page.js';
+
+export interface ServeOptions { data: string; port: number; host: string; runs?: string }
+export interface RunningServer { url: string; close(): Promise<void> }
+
+class BadRequest extends Error {}
+
+const MIME: Record<string, string> = { '.png': 'image/png', '.webp': 'image/webp', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.tif': 'image/tiff', '.tiff': 'image/tiff', '.bmp': 'image/bmp' };
+
+function intParam(q: URLSearchParams, name: string, lo: number, hi: number, dflt: number): number {
+  const v = q.get(name);
+  if (v === null || v === '') return dflt;
+  if (!/^\d+$/.test(v) || Number(v) < lo || Number(v) > hi) throw new BadRequest(`${name}: expected an integer ${lo}-${hi}, received '${v}'`);
+  return Number(v);
+}
+
+function filterFrom(q: URLSearchParams): PairFilter {
+  const f: PairFilter = {};
+  const types = q.getAll('type').flatMap((t) => t.split(',')).filter(Boolean);
+  const known = new Set(OPERATORS.map((o) => o.id));
+  for (const t of types) if (!known.has(t)) throw new BadRequest(`type: unknown type '${t}'`);
+  if (types.length) f.type = types;
+  const levels = q.getAll('level').flatMap((t) => t.split(',')).filter(Boolean);
+  for (const l of levels) if (!/^\d{1,3}$/.test(l)) throw new BadRequest(`level: expected an integer, received '${l}'`);
+  if (levels.length) f.level = levels.map(Number);
+  const splits = q.getAll('split').flatMap((t) => t.split(',')).filter(Boolean);
+  for (const s of splits) if (!['train', 'val', 'test'].includes(s)) throw new BadRequest(`split: expected train, val or test, received '${s}'`);
+  if (splits.length) f.split = splits;
+  const real = q.get('real');
+  if (real !== null && real !== '') {
+    if (real !== 'real' && real !== 'synthetic') throw new BadRequest(`real: expected real or synthetic, received '${real}'`);
+    f.real = real === 'real';
+  }
+  const source = q.get('source');
+  if (source) {
+    if (source.length > 200) throw new BadRequest('source: too long');
+    f.source = source;
+  }
+  return f;
+}
+
+export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const dbFile = manifestPath(o.data);
+  if (!existsSync(dbFile)) throw new InputError(`${dbFile}: no manifest here (build one with \`uir build-dataset\`)`);
+  const db: DB = openManifest(dbFile, { readonly: true });
+  try { db.prepare('SELECT count(*) FROM pairs').get(); } catch (e) { db.close(); throw new InputError(`${dbFile}: not a readable manifest (${(e as Error).message})`); }
+  const byId = db.prepare('SELECT * FROM pairs WHERE id = ?');
+  const thumbs = new Map<string, Buffer>();
+  const THUMB_CACHE = 600;
+
+  const json = (res: http.ServerResponse, code: number, body: unknown): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(code, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(text);
+  };
+  const notFound = (res: http.ServerResponse): void => json(res, 404, { error: 'not found' });
+
+  async function fileFor(id: string, which: string): Promise<string | null> {
+    if (which !== 'lq' && which !== 'gt') return null;
+    const row = byId.get(id) as PairRow | undefined;
+    if (!row) return null;
+    return resolveStored(o.data, which === 'lq' ? row.lq_path : row.gt_path);
+  }
+
+  async function runsList(): Promise<{ name: string; points: number }[]> {
+    if (!o.runs) return [];
+    const names = await fs.readdir(o.runs).catch(() => [] as string[]);
+    const out: { name: string; points: number }[] = [];
+    for (const n of names.sort()) {
+      const f = path.join(o.runs, n, 'metrics.jsonl');
+      const text = await fs.readFile(f, 'utf8').catch(() => null);
+      if (text !== null) out.push({ name: n, points: text.split('\n').filter(Boolean).length });
+    }
+    return out;
+  }
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const parts = url.pathname.split('/').filter(Boolean);
+      if (req.method !== 'GET' && req.method !== 'HEAD') { json(res, 405, { error: 'only GET' }); return; }
+      if (url.pathname === '/' || url.pathname === '/index.html') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(PAGE_HTML);
+        return;
+      }
+      if (parts[0] === 'api') {
+        if (parts[1] === 'stats' && parts.length === 2) {
+          const s = manifestStats(db);
+          json(res, 200, { ...s, types: OPERATORS.map((op) => ({ id: op.id, code: op.code, levels: op.levels.length })), dataset: path.resolve(o.data) });
+          return;
+        }
+        if (parts[1] === 'pairs' && parts.length === 2) {
+          const f = filterFrom(url.searchParams);
+          const per = intParam(url.searchParams, 'per', 1, 200, 48);
+          const page = intParam(url.searchParams, 'page', 0, 1_000_000, 0);
+          const total = countPairs(db, f);
+          const rows = queryPairs(db, f, per, page * per).map((r) => ({ id: r.id, type: r.type, code: r.code, level: r.level, split: r.split, real: !!r.real, width: r.width, height: r.height }));
+          json(res, 200, { total, page, per, rows });
+          return;
+        }
+        if (parts[1] === 'pair' && parts.length === 3) {
+          const row = byId.get(decodeURIComponent(parts[2]!)) as PairRow | undefined;
+          if (!row) { notFound(res); return; }
+          const src = db.prepare('SELECT path, width, height FROM sources WHERE hash = ?').get(row.source_hash) as { path: string } | undefined;
+          json(res, 200, { ...row, real: !!row.real, params: JSON.parse(row.params) as unknown, source: src?.path ?? null });
+          return;
+        }
+        if (parts[1] === 'runs' && parts.length === 2) { json(res, 200, { runs: await runsList() }); return; }
+        if (parts[1] === 'runs' && parts.length === 3 && o.runs) {
+          const name = decodeURIComponent(parts[2]!);
+          if (!(await runsList()).some((r) => r.name === name)) { notFound(res); return; }
+          const text = await fs.readFile(path.join(o.runs, name, 'metrics.jsonl'), 'utf8');
+          const points = text.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l) as unknown; } catch { return null; } }).filter(Boolean);
+          json(res, 200, { name, points });
+          return;
+        }
+        notFound(res);
+        return;
+      }
+      if ((parts[0] === 'image' || parts[0] === 'thumb') && parts.length === 3) {
+        const id = decodeURIComponent(parts[1]!), which = parts[2]!;
+        const file = await fileFor(id, which);
+        if (!file) { notFound(res); return; }
+        if (parts[0] === 'image') {
+          const st = await fs.stat(file).catch(() => null);
+          if (!st?.isFile()) { notFound(res); return; }
+          res.writeHead(200, { 'content-type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'content-length': st.size, 'cache-control': 'max-age=3600' });
+          createReadStream(file).pipe(res);
+          return;
+        }
+        const key = `${id}/${which}`;
+        let buf = thumbs.get(key);
+        if (!buf) {
+          buf = await sharp(file).resize({ width: 256, height: 256, fit: 'inside' }).webp({ quality: 80 }).toBuffer().catch(() => undefined);
+          if (!buf) { notFound(res); return; }
+          thumbs.set(key, buf);
+          if (thumbs.size > THUMB_CACHE) thumbs.delete(thumbs.keys().next().value!);
+        }
+        res.writeHead(200, { 'content-type': 'image/webp', 'content-length': buf.length, 'cache-control': 'max-age=3600' });
+        res.end(buf);
+        return;
+      }
+      notFound(res);
+    } catch (e) {
+      if (e instanceof BadRequest || e instanceof UsageError) json(res, 400, { error: e.message });
+      else { json(res, 500, { error: 'internal error' }); process.stderr.write(`uir serve: ${(e as Error).stack}\n`); }
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${o.host}:${o.port} (${e.code === 'EADDRINUSE' ? 'the port is in use; pick another with --port' : e.message})`)));
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const addr = server.address() as { port: number };
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  return {
+    url: `http://${host}:${addr.port}/`,
+    close: () => new Promise<void>((r) => { server.closeAllConnections?.(); server.close(() => { db.close(); r(); }); }),
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
