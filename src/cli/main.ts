@@ -138,6 +138,24 @@ export async function run(argv: string[]): Promise<void> {
         .demandCommand(1, 'give a manifest command: stats, query, export, verify or merge');
     })
     .command(
+      'eval',
+      'PSNR and SSIM (RGB, [0,1], no crop, 11x11 Gaussian SSIM) of LQ vs GT pairs, per type and averaged',
+      (y) => y
+        .option('lq', { type: 'string', describe: 'Folder of degraded (or restored) images' })
+        .option('gt', { type: 'string', describe: 'Folder of clean images with the same names' })
+        .option('manifest', { type: 'string', describe: 'Dataset folder: score its pairs per type' })
+        .option('split', { type: 'string', choices: ['train', 'val', 'test'], describe: 'With --manifest: one split' })
+        .option('model', { type: 'string', describe: 'Checkpoint to restore with first (needs `uir train` checkpoints)' })
+        .option('limit', { type: 'number', describe: 'Score at most this many pairs' })
+        .option('json', { type: 'boolean', default: false, describe: 'JSON output' })
+        .example('uir eval --lq ../shared/data/Rain100L/lq --gt ../shared/data/Rain100L/gt', 'Input PSNR/SSIM of Rain100L')
+        .example('uir eval --manifest data/ --split val', 'Per-type input quality of a built dataset'),
+      async (a) => {
+        const { evalCommand } = await import('./commands/eval.js');
+        await evalCommand({ lq: a.lq, gt: a.gt, manifest: a.manifest, split: a.split, model: a.model, json: a.json, limit: a.limit });
+      },
+    )
+    .command(
       'serve <data>',
       'Browse a dataset (and training runs) in a local web page',
       (y) => y

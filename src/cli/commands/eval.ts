@@ -1,0 +1,59 @@
+/**
+ * `uir eval`: PSNR and SSIM (paper conventions, src/metrics/quality.ts) per type and averaged, as a table and JSON.
+ * Without --model it scores the degraded inputs themselves (the "input" row every restoration paper reports, and a
+ * check of a dataset's severities); restoring with a model comes with checkpoints (`uir train`).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { readImage, INPUT_EXTENSIONS } from '../../io/image-io.js';
+import { psnr, ssim } from '../../metrics/quality.js';
+import { openManifest, manifestPath } from '../../manifest/db.js';
+import { queryPairs, resolveStored } from '../../manifest/queries.js';
+import { InputError, UsageError } from '../../errors.js';
+
+export interface EvalOptions { lq?: string; gt?: string; manifest?: string; split?: string; model?: string; json: boolean; limit?: number }
+
+interface Item { group: string; lq: string; gt: string }
+
+async function listDir(dir: string, flag: string): Promise<Map<string, string>> {
+  let names: string[];
+  try { names = await fs.readdir(dir); } catch { throw new InputError(`${flag} ${dir}: no such folder`); }
+  const m = new Map<string, string>();
+  for (const n of names.sort()) if (INPUT_EXTENSIONS.includes(path.extname(n).toLowerCase())) m.set(path.parse(n).name, path.join(dir, n));
+  return m;
+}
+
+export async function evalCommand(o: EvalOptions): Promise<void> {
+  if (o.model) throw new UsageError('--model: restoring with a checkpoint needs `uir train` checkpoints, which this version does not have yet; run without --model to score the inputs');
+  const items: Item[] = [];
+  if (o.manifest) {
+    if (o.lq || o.gt) throw new UsageError('give either --manifest or --lq/--gt, not both');
+    const db = openManifest(manifestPath(o.manifest), { readonly: true });
+    try {
+      const rows = queryPairs(db, { split: o.split ? [o.split] : undefined }, o.limit);
+      if (rows.length === 0) throw new InputError(`${o.manifest}: no done pairs${o.split ? ` in split '${o.split}'` : ''}`);
+      for (const r of rows) items.push({ group: r.type, lq: resolveStored(o.manifest, r.lq_path), gt: resolveStored(o.manifest, r.gt_path) });
+    } finally { db.close(); }
+  } else {
+    if (!o.lq || !o.gt) throw new UsageError('give --lq DIR and --gt DIR (pairs matched by file name), or --manifest DIR');
+    const lq = await listDir(o.lq, '--lq'), gt = await listDir(o.gt, '--gt');
+    const abs = path.resolve(o.lq);
+    const group = ['lq', 'input', 'inputs', 'noisy', 'rainy'].includes(path.basename(abs).toLowerCase()) ? path.basename(path.dirname(abs)) : path.basename(abs);
+    for (const [name, f] of lq) { const g = gt.get(name); if (g) items.push({ group, lq: f, gt: g }); }
+    if (items.length === 0) throw new InputError(`no file names in common between ${o.lq} and ${o.gt}`);
+  }
+  const groups = new Map<string, { psnr: number; ssim: number; n: number }>();
+  for (const it of items.slice(0, o.limit ?? items.length)) {
+    const [a, b] = await Promise.all([readImage(it.lq), readImage(it.gt)]);
+    if (a.image.width !== b.image.width || a.image.height !== b.image.height) throw new InputError(`${it.lq}: ${a.image.width}x${a.image.height} differs from ${it.gt} (${b.image.width}x${b.image.height})`);
+    const g = groups.get(it.group) ?? { psnr: 0, ssim: 0, n: 0 };
+    g.psnr += Math.min(100, psnr(a.image, b.image)); g.ssim += ssim(a.image, b.image); g.n++;
+    groups.set(it.group, g);
+  }
+  const rows = [...groups].map(([group, g]) => ({ group, n: g.n, psnr: g.psnr / g.n, ssim: g.ssim / g.n }));
+  const mean = { group: 'average', n: rows.reduce((s, r) => s + r.n, 0), psnr: rows.reduce((s, r) => s + r.psnr, 0) / rows.length, ssim: rows.reduce((s, r) => s + r.ssim, 0) / rows.length };
+  if (o.json) { process.stdout.write(JSON.stringify({ model: null, scored: 'inputs', rows, average: mean }, null, 2) + '\n'); return; }
+  const w = Math.max(7, ...rows.map((r) => r.group.length));
+  process.stdout.write(`${'group'.padEnd(w)}  pairs   PSNR     SSIM\n`);
+  for (const r of [...rows, mean]) process.stdout.write(`${r.group.padEnd(w)}  ${String(r.n).padStart(5)}  ${r.psnr.toFixed(2).padStart(6)}  ${r.ssim.toFixed(4)}\n`);
+}
