@@ -8,7 +8,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../paths.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -24,16 +24,6 @@ interface Exports {
   poissonGrid(src: number, n: number, cdf: number, guide: number, offs: number, lens: number, los: number, invPeak: number, state: number, dst: number): void;
   hazeScatter(src: number, W: number, H: number, depth: number, w: number, h: number, beta: number, a0: number, a1: number, a2: number, dst: number): void;
   huffLiterals(src: number, n: number, codes: number, lens: number, out: number, headBytes: number, headAcc: number, headBits: number): number;
-}
-
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'assembly'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('uir: cannot find the package root (with assembly/) above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
 }
 
 let wasm: Exports | null = null;

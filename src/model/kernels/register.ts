@@ -9,7 +9,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../paths.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
 
@@ -40,16 +40,6 @@ let kernels: TrainKernels | null = null;
 let registered = false;
 /** Names of the kernels this pack registered (for tests and profiles). */
 export const REGISTERED: string[] = [];
-
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'assembly'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('uir: cannot find the package root above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-}
 
 export function trainKernels(): TrainKernels {
   if (!kernels) throw new Error('uir: the wasm training kernels are not loaded (select the wasm backend first)');
@@ -83,6 +73,29 @@ function convInfo(xShape: number[], filterShape: number[], attrs: NamedAttrMap, 
     xShape as [number, number, number, number], filterShape as [number, number, number, number],
     attrs.strides as [number, number], (attrs.dilations as [number, number]) ?? 1, attrs.pad as 'same',
     attrs.dimRoundingMode as 'floor' | undefined, depthwise, 'channelsLast');
+}
+
+/**
+ * For each filter tap and each output row, the run of output columns whose input column lies inside the image:
+ * fn(tap, inputRowOffset, outputRowOffset, count) with offsets in elements of one channel vector.
+ */
+function forEachTapRun(ci: ReturnType<typeof convInfo>, FH: number, FW: number, fn: (tap: number, inPos: number, outPos: number, count: number) => void): void {
+  const { batchSize: N, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = ci;
+  const pt = ci.padInfo.top, pl = ci.padInfo.left;
+  for (let fh = 0; fh < FH; fh++) for (let fw = 0; fw < FW; fw++) {
+    const ow0 = Math.max(0, Math.ceil((pl - fw * dw) / sw)), ow1 = Math.min(OW - 1, Math.floor((W - 1 + pl - fw * dw) / sw));
+    if (ow1 < ow0) continue;
+    for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) {
+      const ih = oh * sh - pt + fh * dh;
+      if (ih < 0 || ih >= H) continue;
+      fn(fh * FW + fw, (n * H + ih) * W + ow0 * sw - pl + fw * dw, (n * OH + oh) * OW + ow0, ow1 - ow0 + 1);
+    }
+  }
+}
+
+/** A 1x1, stride-1, unpadded conv: one GEMM over all positions. */
+function isPointwise(ci: ReturnType<typeof convInfo>, FH: number, FW: number): boolean {
+  return FH === 1 && FW === 1 && ci.strideHeight === 1 && ci.strideWidth === 1 && ci.padInfo.top === 0 && ci.padInfo.left === 0 && ci.outHeight === ci.inHeight && ci.outWidth === ci.inWidth;
 }
 
 export function registerWasmTrainingKernels(): void {
@@ -129,24 +142,13 @@ export function registerWasmTrainingKernels(): void {
     const fs = args.attrs.filterShape as number[];
     const ci = convInfo(x.shape, fs, args.attrs, false);
     const [FH, FW, C, O] = fs as [number, number, number, number];
-    const { batchSize: N, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = ci;
-    const pt = ci.padInfo.top, pl = ci.padInfo.left;
     const out = b.makeOutput(fs, 'float32');
     const X = off(b, x), DY = off(b, dy), DW = off(b, out);
     new Float32Array(b.wasm.asm.memory.buffer, DW, size(fs)).fill(0);
-    const contiguous = FH === 1 && FW === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && OH === H && OW === W;
-    if (contiguous) { k.gemmTN(X, C, DY, O, DW, O, C, O, N * H * W, 1); return out; }
-    for (let fh = 0; fh < FH; fh++) for (let fw = 0; fw < FW; fw++) {
-      const tap = DW + ((fh * FW + fw) * C * O) * 4;
-      const ow0 = Math.max(0, Math.ceil((pl - fw * dw) / sw)), ow1 = Math.min(OW - 1, Math.floor((W - 1 + pl - fw * dw) / sw));
-      if (ow1 < ow0) continue;
-      for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) {
-        const ih = oh * sh - pt + fh * dh;
-        if (ih < 0 || ih >= H) continue;
-        const iw0 = ow0 * sw - pl + fw * dw;
-        k.gemmTN(X + (((n * H + ih) * W + iw0) * C) * 4, sw * C, DY + (((n * OH + oh) * OW + ow0) * O) * 4, O, tap, O, C, O, ow1 - ow0 + 1, 1);
-      }
-    }
+    if (isPointwise(ci, FH, FW)) { k.gemmTN(X, C, DY, O, DW, O, C, O, ci.batchSize * ci.inHeight * ci.inWidth, 1); return out; }
+    forEachTapRun(ci, FH, FW, (tap, inPos, outPos, count) => {
+      k.gemmTN(X + inPos * C * 4, ci.strideWidth * C, DY + outPos * O * 4, O, DW + tap * C * O * 4, O, C, O, count, 1);
+    });
     return out;
   });
 
@@ -158,28 +160,16 @@ export function registerWasmTrainingKernels(): void {
     const inShape = args.attrs.inputShape as number[];
     const ci = convInfo(inShape, filter.shape, args.attrs, false);
     const [FH, FW, C, O] = filter.shape as [number, number, number, number];
-    const { batchSize: N, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = ci;
-    const pt = ci.padInfo.top, pl = ci.padInfo.left;
     const out = b.makeOutput(inShape, 'float32');
     const DX = off(b, out), DY = off(b, dy), F = off(b, filter);
     new Float32Array(b.wasm.asm.memory.buffer, DX, size(inShape)).fill(0);
-    const wt = temp(b, O * C);
+    const wt = temp(b, FH * FW * O * C);
     try {
-      for (let fh = 0; fh < FH; fh++) for (let fw = 0; fw < FW; fw++) {
-        k.transpose2d(F + ((fh * FW + fw) * C * O) * 4, C, O, wt.ptr); // [C,O] -> [O,C]
-        if (FH === 1 && FW === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && OH === H && OW === W) {
-          k.gemmNN(DY, O, wt.ptr, C, DX, C, N * H * W, C, O, 1);
-          continue;
-        }
-        const ow0 = Math.max(0, Math.ceil((pl - fw * dw) / sw)), ow1 = Math.min(OW - 1, Math.floor((W - 1 + pl - fw * dw) / sw));
-        if (ow1 < ow0) continue;
-        for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) {
-          const ih = oh * sh - pt + fh * dh;
-          if (ih < 0 || ih >= H) continue;
-          const iw0 = ow0 * sw - pl + fw * dw;
-          k.gemmNN(DY + (((n * OH + oh) * OW + ow0) * O) * 4, O, wt.ptr, C, DX + (((n * H + ih) * W + iw0) * C) * 4, sw * C, ow1 - ow0 + 1, C, O, 1);
-        }
-      }
+      for (let t = 0; t < FH * FW; t++) k.transpose2d(F + t * C * O * 4, C, O, wt.ptr + t * O * C * 4); // [C,O] -> [O,C] per tap
+      if (isPointwise(ci, FH, FW)) k.gemmNN(DY, O, wt.ptr, C, DX, C, ci.batchSize * ci.inHeight * ci.inWidth, C, O, 1);
+      else forEachTapRun(ci, FH, FW, (tap, inPos, outPos, count) => {
+        k.gemmNN(DY + outPos * O * 4, O, wt.ptr + tap * O * C * 4, C, DX + inPos * C * 4, ci.strideWidth * C, count, C, O, 1);
+      });
     } finally { wt.done(); }
     return out;
   });
