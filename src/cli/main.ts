@@ -138,6 +138,45 @@ export async function run(argv: string[]): Promise<void> {
         .demandCommand(1, 'give a manifest command: stats, query, export, verify or merge');
     })
     .command(
+      'train',
+      'MaskDCPT pre-training from a dataset manifest (masked degradation classification + reconstruction)',
+      (y) => y
+        .option('manifest', { alias: 'm', type: 'string', demandOption: true, describe: 'Dataset folder built by build-dataset or ingest' })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Run folder: checkpoints and metrics.jsonl' })
+        .option('arch', { type: 'string', default: 'nafnet-small', describe: 'nafnet-small, nafnet-tiny or nafnet-5d (the paper\'s)' })
+        .option('steps', { type: 'number', default: 1000, describe: 'Training steps' })
+        .option('batch', { type: 'number', default: 8, describe: 'Batch size' })
+        .option('patch', { type: 'number', default: 64, describe: 'Crop size (a multiple of the mask patch)' })
+        .option('seed', { type: 'number', default: 0, describe: 'Seed for initialisation, sampling, crops and masks' })
+        .option('split', { type: 'string', default: 'train', choices: ['train', 'val', 'test'], describe: 'Split to train on' })
+        .option('type', { type: 'string', array: true, describe: 'Only these types' })
+        .option('repeat', { type: 'string', describe: 'Repeat factors per type, e.g. haze=1,rain-streak=300,noise=15,motion-blur=5,low-light=60' })
+        .option('balance', { type: 'boolean', default: false, describe: 'Draw every type equally often' })
+        .option('lr-encoder', { type: 'number', default: 3e-4, describe: 'AdamW learning rate of the encoder' })
+        .option('lr-decoder', { type: 'number', default: 1e-4, describe: 'AdamW learning rate of the decoders' })
+        .option('mask-ratio', { type: 'number', default: 0.5, describe: 'Share of hidden patches' })
+        .option('mask-patch', { type: 'number', default: 16, describe: 'Mask patch size in pixels' })
+        .option('ckpt-every', { type: 'number', default: 500, describe: 'Checkpoint every N steps (and at the end)' })
+        .option('resume', { type: 'boolean', default: false, describe: 'Continue from the latest checkpoint in --out' })
+        .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend' })
+        .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })
+        .check((a) => { if (a.repeat && a.balance) throw new UsageError('--repeat and --balance: choose one'); return true; })
+        .example('uir train -m data/ -o runs/pre --arch nafnet-small --steps 2000 --repeat haze=1,rain-streak=300,noise=15,motion-blur=5,low-light=60', '5D pre-training'),
+      async (a) => { await (await import('./commands/train.js')).trainCommand(a as unknown as Record<string, unknown>); },
+    )
+    .command(
+      'classify <inputs..>',
+      'Predict the degradation type of images with a MaskDCPT checkpoint',
+      (y) => y
+        .positional('inputs', { type: 'string', array: true, describe: 'Images' })
+        .option('model', { type: 'string', demandOption: true, describe: 'Checkpoint (.safetensors) from uir train' })
+        .option('top', { type: 'number', default: 3, describe: 'How many types to list' })
+        .option('json', { type: 'boolean', default: false, describe: 'JSON output' })
+        .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend' })
+        .example('uir classify --model runs/pre/ckpt-0002000.safetensors photo.png', ''),
+      async (a) => { await (await import('./commands/train.js')).classifyCommand({ model: a.model, inputs: a.inputs as string[], backend: a.backend as 'auto', top: a.top, json: a.json }); },
+    )
+    .command(
       'eval',
       'PSNR and SSIM (RGB, [0,1], no crop, 11x11 Gaussian SSIM) of LQ vs GT pairs, per type and averaged',
       (y) => y

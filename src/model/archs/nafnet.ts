@@ -46,7 +46,8 @@ export function conv(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor | null, stride =
 export function nafBlock(p: ParamStore, prefix: string, inp: tf.Tensor4D, mask?: (t: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
   const g = (n: string): tf.Variable => p.get(`${prefix}.${n}`);
   const m = mask ?? ((t: tf.Tensor4D) => t);
-  let x = layerNorm(inp, g('norm1.weight'), g('norm1.bias')) as tf.Tensor4D;
+  // masked (SparK-style) when m is given: LayerNorm output and branch outputs are zero at hidden positions
+  let x = m(layerNorm(inp, g('norm1.weight'), g('norm1.bias')) as tf.Tensor4D);
   x = conv(x, g('conv1.weight'), g('conv1.bias'));
   x = tf.add(tf.depthwiseConv2d(x, g('conv2.weight') as tf.Tensor4D, 1, 'same'), g('conv2.bias'));
   x = simpleGate(x) as tf.Tensor4D;
@@ -54,7 +55,7 @@ export function nafBlock(p: ParamStore, prefix: string, inp: tf.Tensor4D, mask?:
   x = tf.mul(x, conv(pooled, g('sca.1.weight'), g('sca.1.bias')));
   x = m(conv(x, g('conv3.weight'), g('conv3.bias')));
   const y = tf.add(inp, tf.mul(x, g('beta'))) as tf.Tensor4D;
-  let z = layerNorm(y, g('norm2.weight'), g('norm2.bias')) as tf.Tensor4D;
+  let z = m(layerNorm(y, g('norm2.weight'), g('norm2.bias')) as tf.Tensor4D);
   z = conv(z, g('conv4.weight'), g('conv4.bias'));
   z = simpleGate(z) as tf.Tensor4D;
   z = m(conv(z, g('conv5.weight'), g('conv5.bias')));
@@ -95,11 +96,13 @@ export class Nafnet {
       for (let j = 0; j < n; j++) { x = nafBlock(p, `encoders.${i}.blocks.${j}`, x, mask); blocks.push(x); }
       skips.push(x);
       x = conv(x, p.get(`downs.${i}.weight`), p.get(`downs.${i}.bias`), 2, 'valid');
+      if (mask) x = mask(x);
     });
     for (let j = 0; j < cfg.middleBlocks; j++) { x = nafBlock(p, `middle_blks.blocks.${j}`, x, mask); blocks.push(x); }
     cfg.decBlocks.forEach((n, i) => {
       x = pixelShuffle(conv(x, p.get(`ups.${i}.0.weight`), null), 2);
       x = tf.add(x, skips[skips.length - 1 - i]!) as tf.Tensor4D;
+      if (mask) x = mask(x);
       for (let j = 0; j < n; j++) { x = nafBlock(p, `decoders.${i}.blocks.${j}`, x, mask); blocks.push(x); }
     });
     const last = x;

@@ -1,0 +1,117 @@
+/**
+ * MaskDCPT (Hu et al., 2025): an encoder (the restoration network without its head) sees a masked degraded image;
+ * a classification decoder reads the features of the latter half of the network, each scaled by a learnable
+ * softmax-normalised weight, and predicts the degradation type; the reconstruction decoder (the network's own ending
+ * conv, as the paper suggests) predicts the clean image. Loss: L1(clean, reconstruction) + focal loss (gamma 2).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Nafnet, conv, type NafnetConfig } from './archs/nafnet.js';
+import { ParamStore } from './params.js';
+import { layerNorm } from './ops.js';
+import { maskTensor, type PatchMask } from './mask.js';
+import { Rng } from '../rng.js';
+import { UsageError } from '../errors.js';
+
+export const ARCH_PRESETS: Record<string, NafnetConfig> = {
+  /** The paper's NAFNet 5D configuration (~68M parameters with the heads). */
+  'nafnet-5d': { width: 64, encBlocks: [1, 1, 1, 28], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
+  /** CPU presets. */
+  'nafnet-small': { width: 16, encBlocks: [1, 1, 1, 1], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
+  'nafnet-tiny': { width: 8, encBlocks: [1, 1], middleBlocks: 1, decBlocks: [1, 1] },
+};
+
+export interface MaskDcptConfig { arch: string; net: NafnetConfig; classes: string[]; headWidth: number; maskPatch: number; maskRatio: number }
+
+export function makeConfig(arch: string, classes: string[], o: { maskPatch?: number; maskRatio?: number; headWidth?: number } = {}): MaskDcptConfig {
+  const net = ARCH_PRESETS[arch];
+  if (!net) throw new UsageError(`--arch: unknown architecture '${arch}'; valid: ${Object.keys(ARCH_PRESETS).join(', ')}`);
+  return { arch, net, classes, headWidth: o.headWidth ?? 64, maskPatch: o.maskPatch ?? 16, maskRatio: o.maskRatio ?? 0.5 };
+}
+
+export class MaskDcpt {
+  readonly net: Nafnet;
+  readonly head: ParamStore;
+  /** Indices (into the network's block outputs) the classifier reads: the latter half. */
+  readonly tapped: number[];
+  constructor(readonly config: MaskDcptConfig, seed: number | string = 0) {
+    this.net = new Nafnet(config.net, seed);
+    const n = config.net.encBlocks.reduce((a, b) => a + b, 0) + config.net.middleBlocks + config.net.decBlocks.reduce((a, b) => a + b, 0);
+    this.tapped = Array.from({ length: Math.ceil(n / 2) }, (_, i) => n - Math.ceil(n / 2) + i);
+    const widths = this.blockWidths();
+    const h = (this.head = new ParamStore(new Rng(`maskdcpt-head/${seed}`)));
+    const D = config.headWidth;
+    this.tapped.forEach((b, i) => {
+      const c = widths[b]!;
+      h.uniform(`cls.${i}.proj.weight`, [1, 1, c, D], c); h.uniform(`cls.${i}.proj.bias`, [D], c);
+      h.constant(`cls.${i}.norm.weight`, [D], 1); h.constant(`cls.${i}.norm.bias`, [D], 0);
+      h.uniform(`cls.${i}.conv.weight`, [3, 3, D, D], D * 9); h.uniform(`cls.${i}.conv.bias`, [D], D * 9);
+    });
+    h.constant('cls.level_weights', [this.tapped.length], 1);
+    h.uniform('cls.fc.weight', [D, config.classes.length], D); h.uniform('cls.fc.bias', [config.classes.length], D);
+  }
+
+  /** Channel count of every block output, in forward order. */
+  blockWidths(): number[] {
+    const c = this.config.net, out: number[] = [];
+    let w = c.width;
+    c.encBlocks.forEach((n) => { for (let j = 0; j < n; j++) out.push(w); w *= 2; });
+    for (let j = 0; j < c.middleBlocks; j++) out.push(w);
+    c.decBlocks.forEach((n) => { w /= 2; for (let j = 0; j < n; j++) out.push(w); });
+    return out;
+  }
+
+  /** All trainable variables, named (network names, then head names prefixed with "head."). */
+  variables(): Map<string, tf.Variable> {
+    return new Map([...this.net.params.vars, ...[...this.head.vars].map(([k, v]) => [`head.${k}`, v] as [string, tf.Variable])]);
+  }
+
+  /**
+   * The encoder pass: with a mask, the input, every LayerNorm output, branch output, down-sampled and skip-merged
+   * feature is multiplied by the mask at its resolution (dense emulation of sparse convolution, as SparK and the
+   * MaskDCPT code do), so hidden pixels cannot reach any visible-position feature.
+   */
+  encode(lq: tf.Tensor4D, mask?: PatchMask): { out: tf.Tensor4D; blocks: tf.Tensor4D[]; masks: Map<number, tf.Tensor4D> } {
+    const masks = new Map<number, tf.Tensor4D>();
+    if (!mask) return { ...this.net.forward(lq), masks };
+    for (let l = 0; l <= this.config.net.encBlocks.length; l++) masks.set(lq.shape[1] / 2 ** l, maskTensor(mask, l));
+    const masker = (t: tf.Tensor4D): tf.Tensor4D => tf.mul(t, masks.get(t.shape[1])!) as tf.Tensor4D;
+    return { ...this.net.forward(masker(lq), masker), masks };
+  }
+
+  /** Masked forward when a mask is given (pre-training); dense otherwise (fine-tuning, inference). */
+  forward(lq: tf.Tensor4D, mask?: PatchMask): { recon: tf.Tensor4D; logits: tf.Tensor2D } {
+    const { out, blocks } = this.encode(lq, mask);
+    const h = (n: string): tf.Variable => this.head.get(n);
+    const weights = tf.softmax(h('cls.level_weights'));
+    let pooled: tf.Tensor2D | null = null;
+    this.tapped.forEach((b, i) => {
+      let f = conv(blocks[b]!, h(`cls.${i}.proj.weight`), h(`cls.${i}.proj.bias`));
+      f = tf.relu(layerNorm(f, h(`cls.${i}.norm.weight`), h(`cls.${i}.norm.bias`))) as tf.Tensor4D;
+      f = tf.relu(tf.add(f, conv(f, h(`cls.${i}.conv.weight`), h(`cls.${i}.conv.bias`)))) as tf.Tensor4D;
+      const g = tf.mul(tf.mean(f, [1, 2]), tf.slice(weights, [i], [1])) as tf.Tensor2D;
+      pooled = pooled ? (tf.add(pooled, g) as tf.Tensor2D) : g;
+    });
+    const logits = tf.add(tf.matMul(pooled!, h('cls.fc.weight') as tf.Tensor2D), h('cls.fc.bias')) as tf.Tensor2D;
+    return { recon: out, logits };
+  }
+
+  dispose(): void { this.net.params.dispose(); this.head.dispose(); }
+}
+
+/** Focal loss (Lin et al. 2017), gamma 2, mean over the batch. labels: int class indices. */
+export function focalLoss(logits: tf.Tensor2D, labels: tf.Tensor1D, gamma = 2): tf.Scalar {
+  return tf.tidy(() => {
+    const logp = tf.logSoftmax(logits);
+    const onehot = tf.oneHot(labels, logits.shape[1]);
+    const logpt = tf.sum(tf.mul(logp, onehot), -1);
+    const pt = tf.exp(logpt);
+    return tf.neg(tf.mean(tf.mul(tf.pow(tf.sub(1, pt), gamma), logpt))) as tf.Scalar;
+  });
+}
+
+export function maskdcptLoss(m: MaskDcpt, lq: tf.Tensor4D, gt: tf.Tensor4D, labels: tf.Tensor1D, mask?: PatchMask): { total: tf.Scalar; l1: tf.Scalar; focal: tf.Scalar; logits: tf.Tensor2D } {
+  const { recon, logits } = m.forward(lq, mask);
+  const l1 = tf.mean(tf.abs(tf.sub(recon, gt))) as tf.Scalar;
+  const focal = focalLoss(logits, labels);
+  return { total: tf.add(l1, focal) as tf.Scalar, l1, focal, logits };
+}

@@ -1,0 +1,204 @@
+/**
+ * `uir train`: MaskDCPT pre-training streamed from a manifest. Batches of aligned random crops (with the 8 flips
+ * and rotations) are drawn by a seeded, step-indexed sampler (repeat factors per type, or balanced), decoded while
+ * the previous step trains, and a mask is drawn per sample. Checkpoints (safetensors) every N steps and at the end
+ * hold weights, AdamW state, step, seed, config, class list and the manifest's identity; --resume continues the same
+ * loss curve. Metrics are appended to <out>/metrics.jsonl.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend, type BackendChoice } from './backend.js';
+import { MaskDcpt, makeConfig, maskdcptLoss, type MaskDcptConfig } from './maskdcpt.js';
+import { AdamW } from './optim.js';
+import { randomPatchMask } from './mask.js';
+import { saveSafetensors, loadSafetensors, type NamedArray } from './safetensors.js';
+import { checkFits } from './memory.js';
+import { openManifest, manifestPath } from '../manifest/db.js';
+import { queryPairs, resolveStored } from '../manifest/queries.js';
+import { readImage } from '../io/image-io.js';
+import { Rng } from '../rng.js';
+import { ConfigError, InputError, UsageError } from '../errors.js';
+import { Progress } from '../pipeline/progress.js';
+import type { Image } from '../image.js';
+
+export interface TrainOptions {
+  manifest: string; out: string; arch: string; steps: number; batch: number; patch: number; seed: number;
+  split: string; types?: string[]; repeat?: Record<string, number>; balance?: boolean;
+  lrEncoder: number; lrDecoder: number; ckptEvery: number; resume: boolean; backend: BackendChoice;
+  maskRatio: number; maskPatch: number; progress?: 'auto' | 'bar' | 'plain' | 'none';
+}
+
+interface Sample { lq: string; gt: string; label: number; type: string }
+
+export interface TrainResult { step: number; loss: number; acc: number; checkpoint: string }
+
+/** Weighted, step-indexed sampling: the batch of step s depends only on (seed, s). */
+export class Sampler {
+  private cum: Float64Array;
+  constructor(readonly items: Sample[], weights: number[], private seed: number) {
+    this.cum = new Float64Array(items.length);
+    let acc = 0;
+    weights.forEach((w, i) => { acc += w; this.cum[i] = acc; });
+  }
+  batch(step: number, n: number): Sample[] {
+    const r = new Rng(`sampler/${this.seed}/${step}`), total = this.cum[this.cum.length - 1]!;
+    return Array.from({ length: n }, () => {
+      const u = r.next() * total;
+      let lo = 0, hi = this.cum.length - 1;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (this.cum[mid]! > u) hi = mid; else lo = mid + 1; }
+      return this.items[lo]!;
+    });
+  }
+}
+
+/** Aligned random crop + one of the 8 dihedral transforms, written into batch slot i. */
+function cropInto(lq: Image, gt: Image, P: number, r: Rng, dstL: Float32Array, dstG: Float32Array, i: number): void {
+  if (lq.width < P || lq.height < P) throw new UsageError(`--patch ${P} is larger than a ${lq.width}x${lq.height} image in the manifest`);
+  const x0 = r.int(0, lq.width - P), y0 = r.int(0, lq.height - P), t = r.int(0, 7);
+  const base = i * P * P * 3;
+  for (let y = 0; y < P; y++) for (let x = 0; x < P; x++) {
+    let sx = x, sy = y;
+    if (t & 1) sx = P - 1 - sx;
+    if (t & 2) sy = P - 1 - sy;
+    if (t & 4) [sx, sy] = [sy, sx];
+    const s = ((y0 + sy) * lq.width + x0 + sx) * 3, d = base + (y * P + x) * 3;
+    dstL[d] = lq.data[s]!; dstL[d + 1] = lq.data[s + 1]!; dstL[d + 2] = lq.data[s + 2]!;
+    dstG[d] = gt.data[s]!; dstG[d + 1] = gt.data[s + 1]!; dstG[d + 2] = gt.data[s + 2]!;
+  }
+}
+
+async function loadBatch(samples: Sample[], P: number, seed: number, step: number): Promise<{ lq: Float32Array; gt: Float32Array; labels: Int32Array }> {
+  const lq = new Float32Array(samples.length * P * P * 3), gt = new Float32Array(samples.length * P * P * 3);
+  const labels = Int32Array.from(samples.map((s) => s.label));
+  const imgs = await Promise.all(samples.map(async (s) => Promise.all([readImage(s.lq), readImage(s.gt)])));
+  imgs.forEach(([a, b], i) => cropInto(a.image, b.image, P, new Rng(`crop/${seed}/${step}/${i}`), lq, gt, i));
+  return { lq, gt, labels };
+}
+
+export async function loadSamples(o: { manifest: string; split: string; types?: string[]; repeat?: Record<string, number>; balance?: boolean }, classes?: string[]): Promise<{ items: Sample[]; weights: number[]; classes: string[]; identity: string }> {
+  const db = openManifest(manifestPath(o.manifest), { readonly: true });
+  try {
+    const rows = queryPairs(db, { split: [o.split], type: o.types });
+    if (rows.length === 0) throw new InputError(`${o.manifest}: no done pairs in split '${o.split}'${o.types?.length ? ` of types ${o.types.join(', ')}` : ''}`);
+    const present = [...new Set(rows.map((r) => r.type))].sort();
+    const cls = classes ?? present;
+    for (const t of present) if (!cls.includes(t)) throw new ConfigError([{ path: 'classes', message: `the manifest has type '${t}' that the checkpoint's class list (${cls.join(', ')}) does not` }]);
+    const counts = new Map<string, number>();
+    for (const r of rows) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    for (const k of Object.keys(o.repeat ?? {})) if (!counts.has(k)) throw new UsageError(`--repeat: type '${k}' is not in the selected pairs (${present.join(', ')})`);
+    const items = rows.map((r) => ({ lq: resolveStored(o.manifest, r.lq_path), gt: resolveStored(o.manifest, r.gt_path), label: cls.indexOf(r.type), type: r.type }));
+    const weights = items.map((s) => (o.balance ? 1 / counts.get(s.type)! : (o.repeat?.[s.type] ?? 1)));
+    const run = db.prepare("SELECT recipe_hash FROM runs WHERE recipe_hash IS NOT NULL ORDER BY id DESC LIMIT 1").get() as { recipe_hash: string } | undefined;
+    return { items, weights, classes: cls, identity: `${path.resolve(o.manifest)}#${run?.recipe_hash ?? 'ingest'}#${rows.length}` };
+  } finally { db.close(); }
+}
+
+function snapshot(model: MaskDcpt, opt: AdamW): Map<string, NamedArray> {
+  const out = new Map<string, NamedArray>();
+  for (const [n, v] of model.variables()) out.set(n, { shape: v.shape, data: v.dataSync() as Float32Array });
+  for (const [n, t] of opt.m) out.set(`optim.m.${n}`, { shape: t.shape, data: t.dataSync() as Float32Array });
+  for (const [n, t] of opt.v) out.set(`optim.v.${n}`, { shape: t.shape, data: t.dataSync() as Float32Array });
+  return out;
+}
+
+export async function saveCheckpoint(file: string, model: MaskDcpt, opt: AdamW | null, meta: Record<string, string>): Promise<void> {
+  const tensors = opt ? snapshot(model, opt) : new Map([...model.variables()].map(([n, v]) => [n, { shape: v.shape, data: v.dataSync() as Float32Array }]));
+  await saveSafetensors(file, tensors, { format: 'uir-maskdcpt', config: JSON.stringify(model.config), optimStep: String(opt?.step ?? 0), ...meta });
+}
+
+/** Load a checkpoint into a new model (and optimizer state, if asked). */
+export async function loadCheckpoint(file: string, expect?: { arch?: string; classes?: string[] }): Promise<{ model: MaskDcpt; meta: Record<string, string>; tensors: Map<string, NamedArray> }> {
+  const { tensors, metadata } = await loadSafetensors(file);
+  if (metadata.format !== 'uir-maskdcpt') throw new ConfigError([{ path: file, message: `not a uir MaskDCPT checkpoint (format '${metadata.format ?? 'none'}')` }]);
+  const config = JSON.parse(metadata.config!) as MaskDcptConfig;
+  if (expect?.arch && expect.arch !== config.arch) throw new ConfigError([{ path: file, message: `checkpoint is architecture '${config.arch}', not '${expect.arch}'` }]);
+  if (expect?.classes && JSON.stringify(expect.classes) !== JSON.stringify(config.classes)) {
+    throw new ConfigError([{ path: file, message: `checkpoint classes [${config.classes.join(', ')}] do not match [${expect.classes.join(', ')}]` }]);
+  }
+  const model = new MaskDcpt(config, 0);
+  for (const [n, v] of model.variables()) {
+    const t = tensors.get(n);
+    if (!t || t.data.length !== v.size) throw new ConfigError([{ path: file, message: `parameter ${n} is missing or has the wrong size` }]);
+    v.assign(tf.tensor(t.data, v.shape));
+  }
+  return { model, meta: metadata, tensors };
+}
+
+async function latestCheckpoint(out: string): Promise<string | null> {
+  const names = (await fs.readdir(out).catch(() => [] as string[])).filter((n) => /^ckpt-\d+\.safetensors$/.test(n)).sort();
+  return names.length ? path.join(out, names[names.length - 1]!) : null;
+}
+
+export async function train(o: TrainOptions, log: (line: string) => void = () => undefined): Promise<TrainResult> {
+  if (!Number.isInteger(o.steps) || o.steps < 1) throw new UsageError(`--steps: expected a positive integer, received ${o.steps}`);
+  if (!Number.isInteger(o.batch) || o.batch < 1) throw new UsageError(`--batch: expected a positive integer, received ${o.batch}`);
+  if (!Number.isInteger(o.patch) || o.patch % o.maskPatch) throw new UsageError(`--patch: expected a multiple of the mask patch ${o.maskPatch}, received ${o.patch}`);
+  await selectBackend(o.backend, log);
+  await fs.mkdir(o.out, { recursive: true });
+  const resumeFrom = o.resume ? await latestCheckpoint(o.out) : null;
+  if (o.resume && !resumeFrom) throw new UsageError(`--resume: no ckpt-*.safetensors in ${o.out}`);
+
+  let model: MaskDcpt, startStep = 0, classes: string[] | undefined;
+  let loaded: Awaited<ReturnType<typeof loadCheckpoint>> | null = null;
+  if (resumeFrom) {
+    loaded = await loadCheckpoint(resumeFrom, { arch: o.arch });
+    classes = (JSON.parse(loaded.meta.config!) as MaskDcptConfig).classes;
+    startStep = Number(loaded.meta.step);
+  }
+  const data = await loadSamples(o, classes);
+  if (loaded) {
+    if (loaded.meta.manifest !== data.identity) log(`note: the manifest changed since ${path.basename(resumeFrom!)} (${loaded.meta.manifest} -> ${data.identity})`);
+    model = loaded.model;
+  } else {
+    model = new MaskDcpt(makeConfig(o.arch, data.classes, { maskPatch: o.maskPatch, maskRatio: o.maskRatio }), o.seed);
+  }
+  checkFits({ width: model.config.net.width, batch: o.batch, patch: o.patch });
+  const opt = new AdamW((name) => (name.startsWith('head.') || name.startsWith('ending.') ? o.lrDecoder : o.lrEncoder), { weightDecay: 0 });
+  const vars = model.variables();
+  if (loaded) {
+    opt.step = Number(loaded.meta.optimStep ?? 0);
+    for (const [n, v] of vars) {
+      const m = loaded.tensors.get(`optim.m.${n}`), vv = loaded.tensors.get(`optim.v.${n}`);
+      if (m && vv) { opt.m.set(n, tf.keep(tf.tensor(m.data, v.shape))); opt.v.set(n, tf.keep(tf.tensor(vv.data, v.shape))); }
+    }
+  }
+  const sampler = new Sampler(data.items, data.weights, o.seed);
+  const metricsFile = path.join(o.out, 'metrics.jsonl');
+  const progress = new Progress('train', o.steps, o.progress === 'none' ? 'none' : Progress.modeFor(process.stderr, o.progress), 'steps', startStep);
+  const meta = (step: number): Record<string, string> => ({ step: String(step), seed: String(o.seed), manifest: data.identity, classes: JSON.stringify(data.classes) });
+  let next = startStep < o.steps ? loadBatch(sampler.batch(startStep, o.batch), o.patch, o.seed, startStep) : null;
+  let last = { loss: NaN, acc: NaN };
+  let ckpt = resumeFrom ?? '';
+  const t0 = performance.now();
+  for (let step = startStep; step < o.steps; step++) {
+    const batch = await next!;
+    next = step + 1 < o.steps ? loadBatch(sampler.batch(step + 1, o.batch), o.patch, o.seed, step + 1) : null; // overlaps this step
+    const mask = randomPatchMask(new Rng(`mask/${o.seed}/${step}`), o.batch, o.patch, o.patch, o.maskPatch, o.maskRatio);
+    const lq = tf.tensor4d(batch.lq, [o.batch, o.patch, o.patch, 3]), gt = tf.tensor4d(batch.gt, [o.batch, o.patch, o.patch, 3]);
+    const labels = tf.tensor1d(batch.labels, 'int32');
+    let l1 = 0, focal = 0, acc = 0;
+    const { value, grads } = tf.variableGrads(() => {
+      const r = maskdcptLoss(model, lq, gt, labels, mask);
+      l1 = r.l1.dataSync()[0]!; focal = r.focal.dataSync()[0]!;
+      const pred = r.logits.argMax(-1).dataSync();
+      acc = Array.from(pred).filter((p, i) => p === batch.labels[i]).length / o.batch;
+      return r.total;
+    });
+    opt.apply(vars, grads);
+    const loss = value.dataSync()[0]!;
+    value.dispose(); for (const g of Object.values(grads)) g.dispose();
+    lq.dispose(); gt.dispose(); labels.dispose();
+    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step + 1} (loss ${loss}); lower the learning rates`);
+    last = { loss, acc };
+    await fs.appendFile(metricsFile, JSON.stringify({ step: step + 1, loss, l1, focal, acc, seconds: (performance.now() - t0) / 1000 }) + '\n');
+    progress.update(step + 1);
+    if ((step + 1) % o.ckptEvery === 0 || step + 1 === o.steps) {
+      ckpt = path.join(o.out, `ckpt-${String(step + 1).padStart(7, '0')}.safetensors`);
+      await saveCheckpoint(ckpt, model, opt, meta(step + 1));
+    }
+  }
+  progress.finish(o.steps);
+  opt.dispose(); model.dispose();
+  return { step: o.steps, loss: last.loss, acc: last.acc, checkpoint: ckpt };
+}

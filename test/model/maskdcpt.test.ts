@@ -1,0 +1,108 @@
+/** MaskDCPT: mask geometry, no leakage from hidden pixels, training steps, checkpoints and exact resume. */
+import { describe, it, expect, beforeAll } from 'vitest';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../src/model/backend.js';
+import { randomPatchMask, maskTensor } from '../../src/model/mask.js';
+import { MaskDcpt, makeConfig, focalLoss } from '../../src/model/maskdcpt.js';
+import { train, saveCheckpoint, loadCheckpoint } from '../../src/model/train.js';
+import { Rng } from '../../src/rng.js';
+import { ROOT, tempDir, uir } from '../helpers.js';
+
+let data = '';
+beforeAll(async () => {
+  await selectBackend('wasm');
+  data = path.join(await tempDir(), 'data');
+  const r = await uir(['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', data, '--progress', 'none']);
+  expect(r.code, r.stderr).toBe(0);
+});
+
+describe('masks', () => {
+  it('hide exactly the ratio of 16x16 patches per sample, with the same cells at every level', () => {
+    const m = randomPatchMask(new Rng(1), 3, 64, 96, 16, 0.5);
+    expect([m.rows, m.cols]).toEqual([4, 6]);
+    for (let s = 0; s < 3; s++) expect(m.visible.subarray(s * 24, s * 24 + 24).reduce((a, b) => a + b, 0)).toBe(12);
+    const l0 = maskTensor(m, 0), l2 = maskTensor(m, 2);
+    expect(l0.shape).toEqual([3, 64, 96, 1]);
+    expect(l2.shape).toEqual([3, 16, 24, 1]);
+    const a0 = l0.arraySync() as number[][][][], a2 = l2.arraySync() as number[][][][];
+    for (let s = 0; s < 3; s++) for (let y = 0; y < 64; y++) for (let x = 0; x < 96; x++) {
+      expect(a0[s]![y]![x]![0]).toBe(m.visible[s * 24 + Math.floor(y / 16) * 6 + Math.floor(x / 16)]);
+      expect(a2[s]![y >> 2]![x >> 2]![0]).toBe(a0[s]![y]![x]![0]);
+    }
+    expect(randomPatchMask(new Rng(2), 1, 32, 32, 16, 0.75).visible.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(() => randomPatchMask(new Rng(1), 1, 40, 32)).toThrow(/not a multiple of the mask patch 16/);
+  });
+});
+
+describe('masked encoder', () => {
+  it('no visible-position feature changes when pixels inside hidden patches change', () => {
+    tf.setBackend('wasm');
+    const model = new MaskDcpt(makeConfig('nafnet-tiny', ['a', 'b']), 5);
+    for (const [name, v] of model.variables()) if (/\.(beta|gamma)$/.test(name)) v.assign(tf.fill(v.shape, 0.5));
+    const mask = randomPatchMask(new Rng(3), 2, 64, 64);
+    const base = tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const m0 = maskTensor(mask, 0);
+    // replace every hidden pixel by different random values
+    const other = tf.add(tf.mul(base, m0), tf.mul(tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 8), tf.sub(1, m0))) as tf.Tensor4D;
+    const a = model.encode(base, mask), b = model.encode(other, mask);
+    expect(a.blocks.length).toBe(b.blocks.length);
+    let compared = 0;
+    a.blocks.forEach((fa, i) => {
+      const mk = a.masks.get(fa.shape[1])!;
+      const diff = tf.max(tf.abs(tf.mul(tf.sub(fa, b.blocks[i]!), mk))).dataSync()[0]!;
+      expect(diff, `block ${i}`).toBe(0);
+      compared++;
+    });
+    expect(compared).toBe(5);
+    // and hidden pixels did change the input
+    expect(tf.max(tf.abs(tf.sub(base, other))).dataSync()[0]).toBeGreaterThan(0.1);
+    model.dispose();
+  });
+
+  it('focal loss equals the hand-computed value', () => {
+    // logits [0, ln 3]: p = [1/4, 3/4]; label 1 -> -(1/4)^2 ln(3/4)
+    const v = focalLoss(tf.tensor2d([[0, Math.log(3)]]), tf.tensor1d([1], 'int32')).dataSync()[0]!;
+    expect(v).toBeCloseTo(-(0.25 ** 2) * Math.log(0.75), 6);
+  });
+});
+
+describe('training', () => {
+  it('trains a step on the wasm backend, saves, loads to identical outputs, and resumes the same loss curve', async () => {
+    const base = await tempDir();
+    const opts = { manifest: data, arch: 'nafnet-tiny', batch: 2, patch: 32, seed: 3, split: 'train', lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 2, backend: 'wasm' as const, maskRatio: 0.5, maskPatch: 16, progress: 'none' as const, resume: false };
+    const straight = path.join(base, 'straight');
+    const r = await train({ ...opts, out: straight, steps: 4 });
+    expect(Number.isFinite(r.loss)).toBe(true);
+    const split = path.join(base, 'split');
+    await train({ ...opts, out: split, steps: 2 });
+    await train({ ...opts, out: split, steps: 4, resume: true });
+    const read = async (d: string) => (await fs.readFile(path.join(d, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number });
+    const a = await read(straight), b = await read(split);
+    expect(b.map((x) => x.step)).toEqual([1, 2, 3, 4]);
+    for (let i = 0; i < 4; i++) expect(b[i]!.loss, `step ${i + 1}`).toBe(a[i]!.loss);
+
+    // save -> load -> identical outputs
+    const { model } = await loadCheckpoint(path.join(straight, 'ckpt-0000004.safetensors'));
+    const x = tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const before = model.forward(x);
+    const file = path.join(base, 'copy.safetensors');
+    await saveCheckpoint(file, model, null, { step: '4' });
+    const again = (await loadCheckpoint(file)).model.forward(x);
+    expect(Array.from(again.recon.dataSync())).toEqual(Array.from(before.recon.dataSync()));
+    expect(Array.from(again.logits.dataSync())).toEqual(Array.from(before.logits.dataSync()));
+    await expect(loadCheckpoint(file, { arch: 'nafnet-small' })).rejects.toThrow(/architecture 'nafnet-tiny', not 'nafnet-small'/);
+    await expect(loadCheckpoint(file, { classes: ['haze'] })).rejects.toThrow(/classes .* do not match/);
+  });
+
+  it('refuses a patch larger than the images, a split without pairs, and unknown repeat types, in one line', async () => {
+    const out = await tempDir();
+    const big = await uir(['train', '-m', data, '-o', out, '--arch', 'nafnet-tiny', '--steps', '1', '--patch', '512', '--backend', 'wasm', '--progress', 'none']);
+    expect(big.stderr.trim().split('\n').pop()).toMatch(/--patch 512 is larger than a 256x256 image/);
+    const none = await uir(['train', '-m', data, '-o', out, '--arch', 'nafnet-tiny', '--steps', '1', '--split', 'test', '--backend', 'wasm', '--progress', 'none']);
+    expect(none.stderr).toMatch(/no done pairs in split 'test'/);
+    const rep = await uir(['train', '-m', data, '-o', out, '--arch', 'nafnet-tiny', '--steps', '1', '--repeat', 'snow=3', '--backend', 'wasm', '--progress', 'none']);
+    expect(rep.stderr).toMatch(/--repeat: type 'snow' is not in the selected pairs/);
+  });
+});
