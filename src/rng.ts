@@ -1,7 +1,7 @@
 /**
  * Seeded pseudo-random generator (sfc32, 128-bit state) for every random choice in uir.
  *
- * Why not Math.random: results must be byte-identical for a seed whatever the worker count, order or sharding.
+ * Why not the global generator of JavaScript: results must be byte-identical for a seed whatever the worker count, order or sharding.
  * A generator is identified by a string key; `fork(label)` derives an independent child from the key and the label
  * only (not from the parent's state), so the order in which children are created or consumed never matters.
  */

@@ -5,6 +5,29 @@
 import yargs, { type Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 
+/** The options train and finetune share. */
+function trainingRunOptions(y: Argv, lr: { lrEncoder: [string, number]; lrDecoder: [string, number] }) {
+  return y
+    .option('manifest', { alias: 'm', type: 'string', demandOption: true, describe: 'Dataset folder built by build-dataset or ingest' })
+    .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Run folder: checkpoints and metrics.jsonl' })
+    .option('arch', { type: 'string', default: 'nafnet-small', describe: "nafnet-small, nafnet-tiny or nafnet-5d (the paper's); must match --init" })
+    .option('steps', { type: 'number', default: 1000, describe: 'Training steps' })
+    .option('batch', { type: 'number', default: 8, describe: 'Batch size' })
+    .option('patch', { type: 'number', default: 64, describe: 'Crop size (a multiple of the mask patch)' })
+    .option('seed', { type: 'number', default: 0, describe: 'Seed for initialisation, sampling, crops and masks' })
+    .option('split', { type: 'string', default: 'train', choices: ['train', 'val', 'test'], describe: 'Split to train on' })
+    .option('type', { type: 'string', array: true, describe: 'Only these types' })
+    .option('repeat', { type: 'string', describe: 'Repeat factors per type, e.g. haze=1,rain-streak=300,noise=15,motion-blur=5,low-light=60' })
+    .option('balance', { type: 'boolean', default: false, describe: 'Draw every type equally often' })
+    .option('lr-encoder', { type: 'number', default: lr.lrEncoder[1], describe: lr.lrEncoder[0] })
+    .option('lr-decoder', { type: 'number', default: lr.lrDecoder[1], describe: lr.lrDecoder[0] })
+    .option('ckpt-every', { type: 'number', default: 500, describe: 'Checkpoint every N steps (and at the end)' })
+    .option('resume', { type: 'boolean', default: false, describe: 'Continue from the latest checkpoint in --out' })
+    .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend' })
+    .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })
+    .check((a) => { if (a.repeat && a.balance) throw new UsageError('--repeat and --balance: choose one'); return true; });
+}
+
 export async function run(argv: string[]): Promise<void> {
   const cli: Argv = yargs(argv)
     .scriptName('uir')
@@ -140,29 +163,20 @@ export async function run(argv: string[]): Promise<void> {
     .command(
       'train',
       'MaskDCPT pre-training from a dataset manifest (masked degradation classification + reconstruction)',
-      (y) => y
-        .option('manifest', { alias: 'm', type: 'string', demandOption: true, describe: 'Dataset folder built by build-dataset or ingest' })
-        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Run folder: checkpoints and metrics.jsonl' })
-        .option('arch', { type: 'string', default: 'nafnet-small', describe: 'nafnet-small, nafnet-tiny or nafnet-5d (the paper\'s)' })
-        .option('steps', { type: 'number', default: 1000, describe: 'Training steps' })
-        .option('batch', { type: 'number', default: 8, describe: 'Batch size' })
-        .option('patch', { type: 'number', default: 64, describe: 'Crop size (a multiple of the mask patch)' })
-        .option('seed', { type: 'number', default: 0, describe: 'Seed for initialisation, sampling, crops and masks' })
-        .option('split', { type: 'string', default: 'train', choices: ['train', 'val', 'test'], describe: 'Split to train on' })
-        .option('type', { type: 'string', array: true, describe: 'Only these types' })
-        .option('repeat', { type: 'string', describe: 'Repeat factors per type, e.g. haze=1,rain-streak=300,noise=15,motion-blur=5,low-light=60' })
-        .option('balance', { type: 'boolean', default: false, describe: 'Draw every type equally often' })
-        .option('lr-encoder', { type: 'number', default: 3e-4, describe: 'AdamW learning rate of the encoder' })
-        .option('lr-decoder', { type: 'number', default: 1e-4, describe: 'AdamW learning rate of the decoders' })
+      (y) => trainingRunOptions(y, { lrEncoder: ['AdamW learning rate of the encoder', 3e-4], lrDecoder: ['AdamW learning rate of the decoders', 1e-4] })
         .option('mask-ratio', { type: 'number', default: 0.5, describe: 'Share of hidden patches' })
         .option('mask-patch', { type: 'number', default: 16, describe: 'Mask patch size in pixels' })
-        .option('ckpt-every', { type: 'number', default: 500, describe: 'Checkpoint every N steps (and at the end)' })
-        .option('resume', { type: 'boolean', default: false, describe: 'Continue from the latest checkpoint in --out' })
-        .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend' })
-        .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })
-        .check((a) => { if (a.repeat && a.balance) throw new UsageError('--repeat and --balance: choose one'); return true; })
         .example('uir train -m data/ -o runs/pre --arch nafnet-small --steps 2000 --repeat haze=1,rain-streak=300,noise=15,motion-blur=5,low-light=60', '5D pre-training'),
       async (a) => { await (await import('./commands/train.js')).trainCommand(a as unknown as Record<string, unknown>); },
+    )
+    .command(
+      'finetune',
+      'All-in-one restoration fine-tuning from a pre-trained checkpoint (no mask, L1, cosine LR, EMA)',
+      (y) => trainingRunOptions(y, { lrEncoder: ['Peak learning rate (cosine to 1e-6)', 3e-4], lrDecoder: ['Peak learning rate of the ending conv', 3e-4] })
+        .option('init', { type: 'string', demandOption: true, describe: 'Pre-trained checkpoint from uir train' })
+        .option('ema', { type: 'number', default: 0.999, describe: 'EMA decay of the weights (saved as ema.*; restore uses them)' })
+        .example('uir finetune --init runs/pre/ckpt-0002000.safetensors -m data/ -o runs/ft --steps 2000', ''),
+      async (a) => { await (await import('./commands/train.js')).trainCommand({ ...(a as unknown as Record<string, unknown>), 'mask-ratio': 0.5, 'mask-patch': 16 }); },
     )
     .command(
       'classify <inputs..>',
@@ -175,6 +189,27 @@ export async function run(argv: string[]): Promise<void> {
         .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend' })
         .example('uir classify --model runs/pre/ckpt-0002000.safetensors photo.png', ''),
       async (a) => { await (await import('./commands/train.js')).classifyCommand({ model: a.model, inputs: a.inputs as string[], backend: a.backend as 'auto', top: a.top, json: a.json }); },
+    )
+    .command(
+      'plot <run>',
+      'Plot the training curves of a run folder (metrics.jsonl) as a PNG',
+      (y) => y
+        .positional('run', { type: 'string', describe: 'Run folder of uir train or finetune' })
+        .option('output', { alias: 'o', type: 'string', describe: 'PNG to write (default RUN/curves.png)' })
+        .example('uir plot runs/pre', 'Writes runs/pre/curves.png'),
+      async (a) => { await (await import('./commands/plot.js')).plotCommand({ run: a.run!, output: a.output }); },
+    )
+    .command(
+      'restore <inputs..>',
+      'Restore images with a checkpoint (any size: tiled with overlap, reflect-padded)',
+      (y) => y
+        .positional('inputs', { type: 'string', array: true, describe: 'Images or folders' })
+        .option('model', { type: 'string', demandOption: true, describe: 'Checkpoint (.safetensors)' })
+        .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Output file (one input) or folder' })
+        .option('tile', { type: 'number', default: 256, describe: 'Tile size for large images' })
+        .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend' })
+        .example('uir restore --model runs/ft/ckpt-0001000.safetensors rainy.png -o clean.png', ''),
+      async (a) => { await (await import('./commands/train.js')).restoreCommand({ model: a.model, inputs: a.inputs as string[], output: a.output, backend: a.backend as 'auto', tile: a.tile }); },
     )
     .command(
       'eval',

@@ -27,6 +27,8 @@ export interface TrainOptions {
   split: string; types?: string[]; repeat?: Record<string, number>; balance?: boolean;
   lrEncoder: number; lrDecoder: number; ckptEvery: number; resume: boolean; backend: BackendChoice;
   maskRatio: number; maskPatch: number; progress?: 'auto' | 'bar' | 'plain' | 'none';
+  /** Fine-tuning for all-in-one restoration from a pre-trained checkpoint: no mask, L1 only, cosine LR, EMA. */
+  finetune?: { init: string; ema: number };
 }
 
 interface Sample { lq: string; gt: string; label: number; type: string }
@@ -102,13 +104,14 @@ function snapshot(model: MaskDcpt, opt: AdamW): Map<string, NamedArray> {
   return out;
 }
 
-export async function saveCheckpoint(file: string, model: MaskDcpt, opt: AdamW | null, meta: Record<string, string>): Promise<void> {
+export async function saveCheckpoint(file: string, model: MaskDcpt, opt: AdamW | null, meta: Record<string, string>, ema?: Map<string, tf.Tensor>): Promise<void> {
   const tensors = opt ? snapshot(model, opt) : new Map([...model.variables()].map(([n, v]) => [n, { shape: v.shape, data: v.dataSync() as Float32Array }]));
+  for (const [n, t] of ema ?? []) tensors.set(`ema.${n}`, { shape: t.shape, data: t.dataSync() as Float32Array });
   await saveSafetensors(file, tensors, { format: 'uir-maskdcpt', config: JSON.stringify(model.config), optimStep: String(opt?.step ?? 0), ...meta });
 }
 
 /** Load a checkpoint into a new model (and optimizer state, if asked). */
-export async function loadCheckpoint(file: string, expect?: { arch?: string; classes?: string[] }): Promise<{ model: MaskDcpt; meta: Record<string, string>; tensors: Map<string, NamedArray> }> {
+export async function loadCheckpoint(file: string, expect?: { arch?: string; classes?: string[]; ema?: boolean }): Promise<{ model: MaskDcpt; meta: Record<string, string>; tensors: Map<string, NamedArray> }> {
   const { tensors, metadata } = await loadSafetensors(file);
   if (metadata.format !== 'uir-maskdcpt') throw new ConfigError([{ path: file, message: `not a uir MaskDCPT checkpoint (format '${metadata.format ?? 'none'}')` }]);
   const config = JSON.parse(metadata.config!) as MaskDcptConfig;
@@ -118,7 +121,7 @@ export async function loadCheckpoint(file: string, expect?: { arch?: string; cla
   }
   const model = new MaskDcpt(config, 0);
   for (const [n, v] of model.variables()) {
-    const t = tensors.get(n);
+    const t = (expect?.ema ? tensors.get(`ema.${n}`) : undefined) ?? tensors.get(n);
     if (!t || t.data.length !== v.size) throw new ConfigError([{ path: file, message: `parameter ${n} is missing or has the wrong size` }]);
     v.assign(tf.tensor(t.data, v.shape));
   }
@@ -150,12 +153,21 @@ export async function train(o: TrainOptions, log: (line: string) => void = () =>
   if (loaded) {
     if (loaded.meta.manifest !== data.identity) log(`note: the manifest changed since ${path.basename(resumeFrom!)} (${loaded.meta.manifest} -> ${data.identity})`);
     model = loaded.model;
+  } else if (o.finetune) {
+    model = (await loadCheckpoint(o.finetune.init, { arch: o.arch })).model; // the pre-trained encoder; heads unused
   } else {
     model = new MaskDcpt(makeConfig(o.arch, data.classes, { maskPatch: o.maskPatch, maskRatio: o.maskRatio }), o.seed);
   }
   checkFits({ width: model.config.net.width, batch: o.batch, patch: o.patch });
-  const opt = new AdamW((name) => (name.startsWith('head.') || name.startsWith('ending.') ? o.lrDecoder : o.lrEncoder), { weightDecay: 0 });
-  const vars = model.variables();
+  const cosine = (base: number): number => 1e-6 + (base - 1e-6) * 0.5 * (1 + Math.cos((Math.PI * Math.max(0, opt.step - 1)) / o.steps));
+  const opt: AdamW = new AdamW((name) => {
+    const base = name.startsWith('head.') || name.startsWith('ending.') ? o.lrDecoder : o.lrEncoder;
+    return o.finetune ? cosine(base) : base;
+  }, { weightDecay: 0 });
+  const vars = o.finetune ? model.net.params.vars : model.variables();
+  // EMA of the weights (fine-tuning): shadow copies, saved as ema.<name>
+  const ema = new Map<string, tf.Tensor>();
+  if (o.finetune) for (const [n, v] of vars) ema.set(n, tf.keep(tf.tensor(loaded?.tensors.get(`ema.${n}`)?.data ?? v.dataSync(), v.shape)));
   if (loaded) {
     opt.step = Number(loaded.meta.optimStep ?? 0);
     for (const [n, v] of vars) {
@@ -174,7 +186,7 @@ export async function train(o: TrainOptions, log: (line: string) => void = () =>
   for (let step = startStep; step < o.steps; step++) {
     const batch = await next!;
     next = step + 1 < o.steps ? loadBatch(sampler.batch(step + 1, o.batch), o.patch, o.seed, step + 1) : null; // overlaps this step
-    const mask = randomPatchMask(new Rng(`mask/${o.seed}/${step}`), o.batch, o.patch, o.patch, o.maskPatch, o.maskRatio);
+    const mask = o.finetune ? undefined : randomPatchMask(new Rng(`mask/${o.seed}/${step}`), o.batch, o.patch, o.patch, o.maskPatch, o.maskRatio);
     const lq = tf.tensor4d(batch.lq, [o.batch, o.patch, o.patch, 3]), gt = tf.tensor4d(batch.gt, [o.batch, o.patch, o.patch, 3]);
     const labels = tf.tensor1d(batch.labels, 'int32');
     let l1 = 0, focal = 0, acc = 0;
@@ -183,9 +195,17 @@ export async function train(o: TrainOptions, log: (line: string) => void = () =>
       l1 = r.l1.dataSync()[0]!; focal = r.focal.dataSync()[0]!;
       const pred = r.logits.argMax(-1).dataSync();
       acc = Array.from(pred).filter((p, i) => p === batch.labels[i]).length / o.batch;
-      return r.total;
+      return o.finetune ? r.l1 : r.total;
     });
     opt.apply(vars, grads);
+    if (o.finetune) {
+      const d = o.finetune.ema;
+      for (const [n, v] of vars) {
+        const prev = ema.get(n)!;
+        ema.set(n, tf.keep(tf.tidy(() => tf.add(tf.mul(prev, d), tf.mul(v, 1 - d)))));
+        prev.dispose();
+      }
+    }
     const loss = value.dataSync()[0]!;
     value.dispose(); for (const g of Object.values(grads)) g.dispose();
     lq.dispose(); gt.dispose(); labels.dispose();
@@ -195,10 +215,11 @@ export async function train(o: TrainOptions, log: (line: string) => void = () =>
     progress.update(step + 1);
     if ((step + 1) % o.ckptEvery === 0 || step + 1 === o.steps) {
       ckpt = path.join(o.out, `ckpt-${String(step + 1).padStart(7, '0')}.safetensors`);
-      await saveCheckpoint(ckpt, model, opt, meta(step + 1));
+      await saveCheckpoint(ckpt, model, opt, meta(step + 1), ema);
     }
   }
   progress.finish(o.steps);
+  for (const t of ema.values()) t.dispose();
   opt.dispose(); model.dispose();
   return { step: o.steps, loss: last.loss, acc: last.acc, checkpoint: ckpt };
 }

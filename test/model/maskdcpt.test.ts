@@ -94,6 +94,12 @@ describe('training', () => {
     expect(Array.from(again.logits.dataSync())).toEqual(Array.from(before.logits.dataSync()));
     await expect(loadCheckpoint(file, { arch: 'nafnet-small' })).rejects.toThrow(/architecture 'nafnet-tiny', not 'nafnet-small'/);
     await expect(loadCheckpoint(file, { classes: ['haze'] })).rejects.toThrow(/classes .* do not match/);
+
+    // the curves as a PNG
+    const plot = await uir(['plot', straight]);
+    expect(plot.stdout).toMatch(/4 points -> .*curves\.png/);
+    const { default: sharp } = await import('sharp');
+    expect((await sharp(path.join(straight, 'curves.png')).metadata()).width).toBe(900);
   });
 
   it('refuses a patch larger than the images, a split without pairs, and unknown repeat types, in one line', async () => {

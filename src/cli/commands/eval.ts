@@ -1,7 +1,7 @@
 /**
  * `uir eval`: PSNR and SSIM (paper conventions, src/metrics/quality.ts) per type and averaged, as a table and JSON.
- * Without --model it scores the degraded inputs themselves (the "input" row every restoration paper reports, and a
- * check of a dataset's severities); restoring with a model comes with checkpoints (`uir train`).
+ * With --model each LQ image is restored first (EMA weights when the checkpoint has them); without, it scores the
+ * degraded inputs themselves (the "input" row every restoration paper reports, and a check of a dataset's severities).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -24,7 +24,15 @@ async function listDir(dir: string, flag: string): Promise<Map<string, string>> 
 }
 
 export async function evalCommand(o: EvalOptions): Promise<void> {
-  if (o.model) throw new UsageError('--model: restoring with a checkpoint needs `uir train` checkpoints, which this version does not have yet; run without --model to score the inputs');
+  let restore: ((img: import('../../image.js').Image) => import('../../image.js').Image) | null = null;
+  if (o.model) {
+    const { selectBackend } = await import('../../model/backend.js');
+    const { loadCheckpoint } = await import('../../model/train.js');
+    const { restoreImage } = await import('../../model/restore.js');
+    await selectBackend('auto');
+    const { model } = await loadCheckpoint(o.model, { ema: true });
+    restore = (img) => restoreImage(model, img);
+  }
   const items: Item[] = [];
   if (o.manifest) {
     if (o.lq || o.gt) throw new UsageError('give either --manifest or --lq/--gt, not both');
@@ -45,6 +53,7 @@ export async function evalCommand(o: EvalOptions): Promise<void> {
   const groups = new Map<string, { psnr: number; ssim: number; n: number }>();
   for (const it of items.slice(0, o.limit ?? items.length)) {
     const [a, b] = await Promise.all([readImage(it.lq), readImage(it.gt)]);
+    if (restore) a.image = restore(a.image);
     if (a.image.width !== b.image.width || a.image.height !== b.image.height) throw new InputError(`${it.lq}: ${a.image.width}x${a.image.height} differs from ${it.gt} (${b.image.width}x${b.image.height})`);
     const g = groups.get(it.group) ?? { psnr: 0, ssim: 0, n: 0 };
     g.psnr += Math.min(100, psnr(a.image, b.image)); g.ssim += ssim(a.image, b.image); g.n++;
@@ -52,7 +61,7 @@ export async function evalCommand(o: EvalOptions): Promise<void> {
   }
   const rows = [...groups].map(([group, g]) => ({ group, n: g.n, psnr: g.psnr / g.n, ssim: g.ssim / g.n }));
   const mean = { group: 'average', n: rows.reduce((s, r) => s + r.n, 0), psnr: rows.reduce((s, r) => s + r.psnr, 0) / rows.length, ssim: rows.reduce((s, r) => s + r.ssim, 0) / rows.length };
-  if (o.json) { process.stdout.write(JSON.stringify({ model: null, scored: 'inputs', rows, average: mean }, null, 2) + '\n'); return; }
+  if (o.json) { process.stdout.write(JSON.stringify({ model: o.model ?? null, scored: o.model ? 'restored' : 'inputs', rows, average: mean }, null, 2) + '\n'); return; }
   const w = Math.max(7, ...rows.map((r) => r.group.length));
   process.stdout.write(`${'group'.padEnd(w)}  pairs   PSNR     SSIM\n`);
   for (const r of [...rows, mean]) process.stdout.write(`${r.group.padEnd(w)}  ${String(r.n).padStart(5)}  ${r.psnr.toFixed(2).padStart(6)}  ${r.ssim.toFixed(4)}\n`);

@@ -23,6 +23,7 @@ export async function trainCommand(a: Record<string, unknown>): Promise<void> {
     seed: Number(a.seed), split: String(a.split), types: (a.type as string[] | undefined)?.flatMap((t) => t.split(',')), repeat: parseRepeat(a.repeat as string | undefined),
     balance: Boolean(a.balance), lrEncoder: Number(a['lr-encoder']), lrDecoder: Number(a['lr-decoder']), ckptEvery: Number(a['ckpt-every']), resume: Boolean(a.resume),
     backend: a.backend as BackendChoice, maskRatio: Number(a['mask-ratio']), maskPatch: Number(a['mask-patch']), progress: a.progress as 'auto',
+    finetune: a.init ? { init: String(a.init), ema: Number(a.ema ?? 0.999) } : undefined,
   }, log);
   process.stdout.write(`trained to step ${r.step}: loss ${r.loss.toFixed(4)}, batch accuracy ${(100 * r.acc).toFixed(0)}%; checkpoint ${r.checkpoint}\n`);
 }
@@ -45,5 +46,25 @@ export async function classifyCommand(a: { model: string; inputs: string[]; back
   }
   if (a.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   else for (const r of out) process.stdout.write(`${r.file}: ${r.predictions.map((p) => `${p.type} ${(100 * p.p).toFixed(1)}%`).join(', ')}\n`);
+  model.dispose();
+}
+
+export async function restoreCommand(a: { model: string; inputs: string[]; output: string; backend: BackendChoice; tile: number }): Promise<void> {
+  const { promises: fs } = await import('node:fs');
+  const path = await import('node:path');
+  const { writeImage } = await import('../../io/image-io.js');
+  const { restoreImage } = await import('../../model/restore.js');
+  const { expandInputs } = await import('../files.js');
+  await selectBackend(a.backend);
+  const { model } = await loadCheckpoint(a.model, { ema: true });
+  const { files, fromFolder } = await expandInputs(a.inputs);
+  const single = files.length === 1 && !fromFolder && path.extname(a.output) !== '';
+  if (!single) await fs.mkdir(a.output, { recursive: true });
+  for (const f of files) {
+    const { image } = await readImage(f);
+    const out = restoreImage(model, image, a.tile);
+    await writeImage(out, single ? a.output : path.join(a.output, path.basename(f, path.extname(f)) + '.png'));
+  }
+  process.stdout.write(`restored ${files.length} image(s) -> ${a.output}\n`);
   model.dispose();
 }

@@ -1,6 +1,6 @@
 /**
  * NAFNet (Chen et al., ECCV 2022) in TensorFlow.js, NHWC, with the public PyTorch NAFNet's parameter names
- * (intro, encoders.i.blocks.j.*, downs.i, middle_blks.blocks.j.*, ups.i.0, decoders.i.blocks.j.*, ending) so
+ * (intro, encoders.i.blocks.j.*, downs.i, middle_blks.blocks.j.*, ups.i.0, decoder{i}.blocks.j.*, ending) so
  * weights map one to one (conv weights are HWIO here, OIHW in PyTorch).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -80,7 +80,7 @@ export class Nafnet {
     config.decBlocks.forEach((n, i) => {
       p.uniform(`ups.${i}.0.weight`, [1, 1, c, 2 * c], c);
       c /= 2;
-      for (let j = 0; j < n; j++) blockParams(p, `decoders.${i}.blocks.${j}`, c);
+      for (let j = 0; j < n; j++) blockParams(p, `decoder${i}.blocks.${j}`, c);
     });
     p.uniform('ending.weight', [3, 3, w, 3], w * 9); p.uniform('ending.bias', [3], w * 9);
   }
@@ -103,7 +103,7 @@ export class Nafnet {
       x = pixelShuffle(conv(x, p.get(`ups.${i}.0.weight`), null), 2);
       x = tf.add(x, skips[skips.length - 1 - i]!) as tf.Tensor4D;
       if (mask) x = mask(x);
-      for (let j = 0; j < n; j++) { x = nafBlock(p, `decoders.${i}.blocks.${j}`, x, mask); blocks.push(x); }
+      for (let j = 0; j < n; j++) { x = nafBlock(p, `decoder${i}.blocks.${j}`, x, mask); blocks.push(x); }
     });
     const last = x;
     const out = tf.add(conv(x, p.get('ending.weight'), p.get('ending.bias')), inp) as tf.Tensor4D;
