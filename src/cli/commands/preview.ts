@@ -57,7 +57,9 @@ export async function previewCommand(o: PreviewOptions): Promise<void> {
   if (process.stderr.isTTY) process.stderr.write('\n');
   const svg = `<svg width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg"><style>.t{font:bold 17px 'DejaVu Sans',sans-serif;fill:#eee}.c{font:13px 'DejaVu Sans',sans-serif;fill:#bbb}</style>${texts.join('')}</svg>`;
   composites.push({ input: Buffer.from(svg), left: 0, top: 0 });
-  let sheet = sharp({ create: { width: W, height: H, channels: 3, background: '#1b1b1b' } }).composite(composites);
-  sheet = format === 'jpeg' ? sheet.jpeg({ quality: 92 }) : format === 'webp' ? sheet.webp({ quality: 92 }) : sheet.png();
+  // the SVG overlay makes the composite RGBA; the sheet is opaque, so drop alpha before encoding (halves the PNG)
+  const { data, info } = await sharp({ create: { width: W, height: H, channels: 3, background: '#1b1b1b' } }).composite(composites).raw().toBuffer({ resolveWithObject: true });
+  let sheet = sharp(data, { raw: info }).removeAlpha();
+  sheet = format === 'jpeg' ? sheet.jpeg({ quality: 92 }) : format === 'webp' ? sheet.webp({ quality: 92 }) : sheet.png({ compressionLevel: 9 });
   await writeFileAtomic(o.output, await sheet.toBuffer());
 }
