@@ -17,7 +17,7 @@ import sharp from 'sharp';
 import { readImage, writeImage } from '../src/io/image-io.js';
 import { OPERATORS, getOperator } from '../src/degradations/index.js';
 import { Rng, deriveSeed } from '../src/rng.js';
-import { clamp01 } from '../src/image.js';
+import { applyParams } from '../src/degrade.js';
 import type { AnySpec } from '../src/degradations/spec.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,10 +50,9 @@ async function runTask(task: Task, files: string[], outDir: string): Promise<num
     jobs.push(async () => {
       const { image } = await readImage(f);
       const seed = deriveSeed(0, path.basename(f), task.op.id, task.level, r);
-      const rng = new Rng(seed);
-      let params = task.op.sample(task.level, rng.fork('sample'), image) as Record<string, unknown>;
+      let params = task.op.sample(task.level, new Rng(seed).fork('sample'), image) as Record<string, unknown>;
       if (task.override) params = task.override(params);
-      const out = clamp01(await task.op.apply(image, params, rng.fork('apply')));
+      const out = await applyParams(image, task.op, params, seed);
       await writeImage(out, path.join(outDir, `${task.op.id}_${idx}.png`));
     });
   }

@@ -29,12 +29,16 @@ export async function degrade(img: Image, op: AnySpec, level: number, seed: numb
   checkLevel(op, level);
   const rng = new Rng(seed);
   const params = op.sample(level, rng.fork('sample'), img) as Record<string, unknown>;
-  const image = clamp01(await op.apply(img, params, rng.fork('apply')));
+  const image = await applyParams(img, op, params, seed);
   return { image, record: { type: op.id, code: op.code, level, seed, width: img.width, height: img.height, params } };
 }
 
-/** Re-apply recorded params with the recorded seed: byte-identical to the original output. */
+/** Apply already-resolved params with a seed (the apply half of degrade()); params are trusted. */
+export async function applyParams(img: Image, op: AnySpec, params: Record<string, unknown>, seed: number | string): Promise<Image> {
+  return clamp01(await op.apply(img, params, new Rng(seed).fork('apply')));
+}
+
+/** Re-apply recorded params (validated: they come from a file) with the recorded seed: byte-identical output. */
 export async function replay(img: Image, op: AnySpec, params: unknown, seed: number | string): Promise<Image> {
-  const p = validateParams(op, params);
-  return clamp01(await op.apply(img, p, new Rng(seed).fork('apply')));
+  return applyParams(img, op, validateParams(op, params), seed);
 }

@@ -36,21 +36,6 @@ export function shortSide(img: { width: number; height: number }): number {
   return Math.min(img.width, img.height);
 }
 
-/** Mean squared error over all samples of two images of equal shape. */
-export function mse(a: Image, b: Image): number {
-  if (a.data.length !== b.data.length) throw new Error('mse: shapes differ');
-  let s = 0;
-  const x = a.data, y = b.data;
-  for (let i = 0; i < x.length; i++) { const d = x[i]! - y[i]!; s += d * d; }
-  return s / x.length;
-}
-
-/** PSNR in dB for images in [0, 1]; capped at 100 dB for identical images. */
-export function psnr(a: Image, b: Image): number {
-  const m = mse(a, b);
-  return m <= 1e-10 ? 100 : -10 * Math.log10(m);
-}
-
 /** Extract one channel as a single-channel image. */
 export function channel(img: Image, c: number): Image {
   const n = img.width * img.height, out = new Float32Array(n), d = img.data, ch = img.channels;

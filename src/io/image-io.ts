@@ -143,6 +143,25 @@ function firstLine(err: unknown): string {
   return m.split('\n')[0]!.trim();
 }
 
+/** Size (after EXIF orientation) and format from an image's header, without decoding its pixels. */
+export async function readImageHeader(buf: Buffer): Promise<{ width: number; height: number; format: string }> {
+  if (isBmp(buf)) return { ...bmpSize(buf), format: 'bmp' };
+  const m = await sharp(buf, { limitInputPixels: false }).metadata();
+  if (!m.width || !m.height || !m.format) throw new Error('no image size in the header');
+  const rotated = (m.orientation ?? 1) >= 5;
+  return { width: rotated ? m.height : m.width, height: rotated ? m.width : m.height, format: m.format };
+}
+
+/** The images in a folder keyed by file name without extension (how paired sets are matched). */
+export async function imagesByName(dir: string, flag: string): Promise<Map<string, string>> {
+  let names: string[];
+  try { names = await fs.readdir(dir); } catch { throw new InputError(`${flag} ${dir}: no such folder`); }
+  const out = new Map<string, string>();
+  for (const n of names.sort()) if (INPUT_EXTENSIONS.includes(path.extname(n).toLowerCase())) out.set(path.parse(n).name, path.join(dir, n));
+  if (out.size === 0) throw new InputError(`${flag} ${dir}: no images (${INPUT_EXTENSIONS.join(' ')})`);
+  return out;
+}
+
 export type OutputFormat = 'png' | 'webp' | 'jpeg' | 'tiff';
 
 export interface WriteOptions {

@@ -7,6 +7,7 @@
 import type { Image } from '../image.js';
 import { gaussianKernel1d } from '../imgproc/filter.js';
 
+/** PSNR in dB (Infinity for identical images; callers that average cap it). */
 export function psnr(a: Image, b: Image): number {
   sameShape(a, b);
   let s = 0;

@@ -16,14 +16,12 @@ import { fork } from 'node:child_process';
 import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import fg from 'fast-glob';
-import sharp from 'sharp';
 import type { LoadedRecipe } from './recipe.js';
 import { planSource, shardOf } from './plan.js';
 import { openManifest, manifestPath, type DB } from '../manifest/db.js';
 import { toolVersions } from './versions.js';
 import { Progress } from './progress.js';
-import { DEFAULT_MAX_PIXELS, INPUT_EXTENSIONS, outputError } from '../io/image-io.js';
-import { isBmp, bmpSize } from '../io/bmp.js';
+import { DEFAULT_MAX_PIXELS, INPUT_EXTENSIONS, outputError, readImageHeader } from '../io/image-io.js';
 import { InputError, OutputError, UsageError, InterruptedError } from '../errors.js';
 import type { SourceTask, WorkerMessage } from './worker.js';
 
@@ -126,16 +124,6 @@ async function removeStaleTemps(out: string): Promise<number> {
   return stale.length;
 }
 
-interface Header { width: number; height: number; format: string }
-
-async function readHeader(buf: Buffer): Promise<Header> {
-  if (isBmp(buf)) { const s = bmpSize(buf); return { ...s, format: 'bmp' }; }
-  const m = await sharp(buf, { limitInputPixels: false }).metadata();
-  if (!m.width || !m.height || !m.format) throw new Error('no image size in the header');
-  const rotated = (m.orientation ?? 1) >= 5;
-  return { width: rotated ? m.height : m.width, height: rotated ? m.width : m.height, format: m.format };
-}
-
 export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
   const t0 = performance.now();
   const trace = (what: string): void => { if (process.env.UIR_TRACE) process.stderr.write(`[trace ${((performance.now() - t0) / 1000).toFixed(3)}s] ${what}\n`); };
@@ -205,8 +193,8 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
       seen.set(hash, file);
       const known = findSource.get(hash) as { path: string; status: string } | undefined;
       if (known) { stats.sources++; continue; } // planned by an earlier run
-      let head: Header;
-      try { head = await readHeader(buf); } catch (e) { noteReject(file, `${file}: not a readable image (${(e as Error).message.split('\n')[0]})`); continue; }
+      let head: { width: number; height: number; format: string };
+      try { head = await readImageHeader(buf); } catch (e) { noteReject(file, `${file}: not a readable image (${(e as Error).message.split('\n')[0]})`); continue; }
       if (head.width * head.height > maxPixels) { noteReject(file, `${file}: ${head.width}x${head.height} exceeds the pixel limit of ${maxPixels}`); continue; }
       const plan = planSource(recipe, hash, head.width, head.height);
       if (plan.crops.length === 0) { noteReject(file, `${file}: ${head.width}x${head.height} is smaller than the ${recipe.crop.size}x${recipe.crop.size} crop`); continue; }

@@ -7,38 +7,20 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
 import { openManifest, manifestPath } from '../manifest/db.js';
 import { getOperator } from '../degradations/index.js';
-import { INPUT_EXTENSIONS, outputError } from '../io/image-io.js';
-import { isBmp, bmpSize } from '../io/bmp.js';
-import { InputError, UsageError } from '../errors.js';
+import { outputError, readImageHeader, imagesByName } from '../io/image-io.js';
+import { UsageError } from '../errors.js';
 import { toolVersions } from './versions.js';
 
 export interface IngestOptions { lq: string; gt: string; type: string; real: boolean; out: string; split: string; copy: boolean; level: number }
 export interface IngestResult { pairs: number; rejected: number; type: string }
 
-async function listImages(dir: string, flag: string): Promise<Map<string, string>> {
-  let names: string[];
-  try { names = await fs.readdir(dir); } catch { throw new InputError(`${flag} ${dir}: no such folder`); }
-  const out = new Map<string, string>();
-  for (const n of names.sort()) if (INPUT_EXTENSIONS.includes(path.extname(n).toLowerCase())) out.set(path.parse(n).name, path.join(dir, n));
-  if (out.size === 0) throw new InputError(`${flag} ${dir}: no images (${INPUT_EXTENSIONS.join(' ')})`);
-  return out;
-}
-
-async function header(buf: Buffer): Promise<{ width: number; height: number; format: string }> {
-  if (isBmp(buf)) return { ...bmpSize(buf), format: 'bmp' };
-  const m = await sharp(buf, { limitInputPixels: false }).metadata();
-  const rot = (m.orientation ?? 1) >= 5;
-  return { width: (rot ? m.height : m.width) ?? 0, height: (rot ? m.width : m.height) ?? 0, format: m.format ?? 'unknown' };
-}
-
 export async function ingest(o: IngestOptions): Promise<IngestResult> {
   const op = getOperator(o.type);
   if (!['train', 'val', 'test'].includes(o.split)) throw new UsageError(`--split: expected train, val or test, received '${o.split}'`);
-  const lq = await listImages(o.lq, '--lq');
-  const gt = await listImages(o.gt, '--gt');
+  const lq = await imagesByName(o.lq, '--lq');
+  const gt = await imagesByName(o.gt, '--gt');
   try { await fs.mkdir(o.out, { recursive: true }); } catch (e) { throw outputError(o.out, e as NodeJS.ErrnoException); }
   const db = openManifest(manifestPath(o.out), { create: true });
   try {
@@ -55,7 +37,7 @@ export async function ingest(o: IngestOptions): Promise<IngestResult> {
       if (!gtFile) { rows.push(() => reject.run(path.resolve(lqFile), `no GT file named ${name}.* in ${o.gt}`, runId)); rejected++; continue; }
       const [lb, gb] = await Promise.all([fs.readFile(lqFile), fs.readFile(gtFile)]);
       let lh, gh;
-      try { [lh, gh] = await Promise.all([header(lb), header(gb)]); } catch (e) {
+      try { [lh, gh] = await Promise.all([readImageHeader(lb), readImageHeader(gb)]); } catch (e) {
         rows.push(() => reject.run(path.resolve(lqFile), `not a readable image pair (${(e as Error).message.split('\n')[0]})`, runId)); rejected++; continue;
       }
       if (lh.width !== gh.width || lh.height !== gh.height) {

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import sharp from 'sharp';
 import { readImage, encodeImage, writeFileAtomic } from '../io/image-io.js';
-import { crop, clamp01, type Image } from '../image.js';
+import { crop, type Image } from '../image.js';
+import { applyParams } from '../degrade.js';
 import { getOperator } from '../degradations/index.js';
-import { Rng } from '../rng.js';
 import { InputError, OutputError } from '../errors.js';
 
 export interface CropTask { id: string; x: number; y: number; w: number; h: number; path: string; needed: boolean; hash: string | null }
@@ -57,7 +57,7 @@ export async function runSource(t: SourceTask, post: (m: WorkerMessage) => void)
     }
     for (const p of pairs) {
       const op = getOperator(p.type);
-      const out = clamp01(await op.apply(clean, p.params, new Rng(p.seed).fork('apply')));
+      const out = await applyParams(clean, op, p.params, p.seed);
       const lqHash = await save(out, path.join(t.outDir, p.lqPath), t.format);
       post({ kind: 'pair', source: t.hash, id: p.id, lqHash, gtHash });
     }

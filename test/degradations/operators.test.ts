@@ -1,7 +1,8 @@
 /** Operator-specific checks against hand-computed values and independent computations. */
 import { describe, it, expect } from 'vitest';
 import sharp from 'sharp';
-import { createImage, toUint8, fromUint8, psnr, type Image } from '../../src/image.js';
+import { createImage, toUint8, fromUint8, type Image } from '../../src/image.js';
+import { psnr } from '../../src/metrics/quality.js';
 import { Rng } from '../../src/rng.js';
 import { degrade } from '../../src/degrade.js';
 import noise, { addGaussianNoise, addPoissonNoise, NOISE_SIGMAS } from '../../src/degradations/noise.js';

@@ -3,9 +3,8 @@
  * With --model each LQ image is restored first (EMA weights when the checkpoint has them); without, it scores the
  * degraded inputs themselves (the "input" row every restoration paper reports, and a check of a dataset's severities).
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readImage, INPUT_EXTENSIONS } from '../../io/image-io.js';
+import { readImage, imagesByName } from '../../io/image-io.js';
 import { psnr, ssim } from '../../metrics/quality.js';
 import { openManifest, manifestPath } from '../../manifest/db.js';
 import { queryPairs, resolveStored } from '../../manifest/queries.js';
@@ -14,14 +13,6 @@ import { InputError, UsageError } from '../../errors.js';
 export interface EvalOptions { lq?: string; gt?: string; manifest?: string; split?: string; model?: string; json: boolean; limit?: number }
 
 interface Item { group: string; lq: string; gt: string }
-
-async function listDir(dir: string, flag: string): Promise<Map<string, string>> {
-  let names: string[];
-  try { names = await fs.readdir(dir); } catch { throw new InputError(`${flag} ${dir}: no such folder`); }
-  const m = new Map<string, string>();
-  for (const n of names.sort()) if (INPUT_EXTENSIONS.includes(path.extname(n).toLowerCase())) m.set(path.parse(n).name, path.join(dir, n));
-  return m;
-}
 
 export async function evalCommand(o: EvalOptions): Promise<void> {
   let restore: ((img: import('../../image.js').Image) => import('../../image.js').Image) | null = null;
@@ -44,7 +35,7 @@ export async function evalCommand(o: EvalOptions): Promise<void> {
     } finally { db.close(); }
   } else {
     if (!o.lq || !o.gt) throw new UsageError('give --lq DIR and --gt DIR (pairs matched by file name), or --manifest DIR');
-    const lq = await listDir(o.lq, '--lq'), gt = await listDir(o.gt, '--gt');
+    const lq = await imagesByName(o.lq, '--lq'), gt = await imagesByName(o.gt, '--gt');
     const abs = path.resolve(o.lq);
     const group = ['lq', 'input', 'inputs', 'noisy', 'rainy'].includes(path.basename(abs).toLowerCase()) ? path.basename(path.dirname(abs)) : path.basename(abs);
     for (const [name, f] of lq) { const g = gt.get(name); if (g) items.push({ group, lq: f, gt: g }); }
