@@ -29,7 +29,7 @@ function build(src: string, jobs: number): Run {
   const seconds = (performance.now() - t) / 1000;
   execFileSync('rm', ['-rf', out]);
   const pairs = Number(/built (\d+) new pairs/.exec(stdout)![1]);
-  const rss = Number(/peak RSS (\d+) MB/.exec(stdout)![1]);
+  const rss = Number(/peak RSS (\d+) MB/.exec(stdout)![1]); // this process plus each worker process's peak
   return { pairs, rate: pairs / seconds, rss, seconds };
 }
 

@@ -103,7 +103,7 @@ export async function run(argv: string[]): Promise<void> {
         .option('strict', { type: 'boolean', default: false, describe: 'Stop at the first unreadable source instead of recording it as a reject' })
         .option('max-pixels', { type: 'number', describe: 'Reject sources larger than this many pixels (default 100000000)' })
         .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })
-        .option('pool', { type: 'string', choices: ['threads', 'processes'], default: 'threads', describe: 'Workers as threads of this process, or as child processes' })
+        .option('pool', { type: 'string', choices: ['threads', 'processes'], default: 'processes', describe: 'Workers as child processes (scale best) or as threads of this process' })
         .example("uir build-dataset --recipe manifests/5d.json --src 'photos/**/*.{png,jpg}' --out data/", 'The 5D all-in-one set')
         .example("uir build-dataset -r manifests/uir-19.json -s 'photos/**/*.png' -o data/ --shard 3/16", 'Slice 3 of 16 (then `uir manifest merge data/`)'),
       async (a) => {

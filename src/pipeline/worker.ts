@@ -22,7 +22,7 @@ export interface SourceTask {
 export type WorkerMessage =
   | { kind: 'crop'; source: string; id: string; hash: string }
   | { kind: 'pair'; source: string; id: string; lqHash: string; gtHash: string }
-  | { kind: 'done'; source: string }
+  | { kind: 'done'; source: string; /** the worker's peak RSS so far, KiB (for a process pool's memory report) */ maxRssKb?: number }
   | { kind: 'reject'; source: string; reason: string }
   | { kind: 'fatal'; source: string; error: string; code: string };
 
@@ -62,7 +62,7 @@ export async function runSource(t: SourceTask, post: (m: WorkerMessage) => void)
       post({ kind: 'pair', source: t.hash, id: p.id, lqHash, gtHash });
     }
   }
-  post({ kind: 'done', source: t.hash });
+  post({ kind: 'done', source: t.hash, maxRssKb: process.resourceUsage().maxRSS });
 }
 
 /** Serve tasks from the parent: a worker_threads parent port, or the IPC channel of a forked process. */

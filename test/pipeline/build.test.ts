@@ -75,11 +75,11 @@ describe('build-dataset', () => {
     expect(v.stdout).toMatch(/0 missing, 0 with wrong content, 0 orphans, 0 pairs pending/);
   });
 
-  it('gives identical rows and file hashes with 1 worker, 2 workers, and 2 merged shards', async () => {
+  it('gives identical rows and file hashes with 1 worker process, 2 worker threads, and 2 merged shards', async () => {
     const base = await tempDir();
     const one = path.join(base, 'one'), two = path.join(base, 'two'), sh = path.join(base, 'sharded');
     expect((await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', one, '-j', '1', '--progress', 'none'])).code).toBe(0);
-    expect((await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', two, '-j', '2', '--progress', 'none'])).code).toBe(0);
+    expect((await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', two, '-j', '2', '--pool', 'threads', '--progress', 'none'])).code).toBe(0);
     expect((await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', sh, '--shard', '0/2', '--progress', 'none'])).code).toBe(0);
     // the second shard takes its index from a Slurm job array, as on a cluster
     expect((await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', sh, '--progress', 'none'], { env: { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '2' } })).code).toBe(0);
