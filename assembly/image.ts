@@ -236,34 +236,83 @@ export function pngFilterPaeth(src: usize, width: i32, height: i32, dst: usize, 
 }
 
 export function histogram(src: usize, n: i32, hist: usize): void {
-  memory.fill(hist, 0, 256 * 4);
-  for (let i = 0; i < n; i++) {
+  // four sub-histograms so that runs of equal bytes do not serialise on one counter
+  memory.fill(hist, 0, 256 * 4 * 4);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = load<u32>(src + <usize>i);
+    const a0 = hist + ((<usize>(v & 255)) << 2), a1 = hist + 1024 + ((<usize>((v >> 8) & 255)) << 2);
+    const a2 = hist + 2048 + ((<usize>((v >> 16) & 255)) << 2), a3 = hist + 3072 + ((<usize>(v >> 24)) << 2);
+    store<u32>(a0, load<u32>(a0) + 1); store<u32>(a1, load<u32>(a1) + 1);
+    store<u32>(a2, load<u32>(a2) + 1); store<u32>(a3, load<u32>(a3) + 1);
+  }
+  for (; i < n; i++) {
     const a = hist + (<usize>load<u8>(src + <usize>i) << 2);
     store<u32>(a, load<u32>(a) + 1);
   }
+  for (let k = 0; k < 256; k++) {
+    const a = hist + (<usize>k << 2);
+    store<u32>(a, load<u32>(a) + load<u32>(a, 1024) + load<u32>(a, 2048) + load<u32>(a, 3072));
+  }
 }
 
+/** zlib's Adler-32, 16 bytes per step: a += sum(x), b += 16 a + sum((16 - j) x_j), reduced every 5536 bytes. */
 export function adler32(src: usize, n: i32): u32 {
-  let a: u32 = 1, b: u32 = 0;
+  let a: u64 = 1, b: u64 = 0;
+  const wLo = i16x8(16, 15, 14, 13, 12, 11, 10, 9), wHi = i16x8(8, 7, 6, 5, 4, 3, 2, 1);
   let i = 0;
-  while (i < n) {
-    const end = min<i32>(n, i + 5552);
-    for (; i < end; i++) { a += <u32>load<u8>(src + <usize>i); b += a; }
-    a %= 65521; b %= 65521;
+  while (i + 16 <= n) {
+    const blocks = min<i32>((n - i) >> 4, 346); // 346 * 16 = 5536 <= NMAX (5552)
+    let s1 = i32x4.splat(0), s2 = i32x4.splat(0), ps = i32x4.splat(0);
+    for (let k = 0; k < blocks; k++) {
+      const x = v128.load(src + <usize>i);
+      const lo = i16x8.extend_low_i8x16_u(x), hi = i16x8.extend_high_i8x16_u(x);
+      ps = i32x4.add(ps, s1);
+      s1 = i32x4.add(s1, i32x4.extadd_pairwise_i16x8_u(i16x8.add(lo, hi)));
+      s2 = i32x4.add(s2, i32x4.add(i32x4.dot_i16x8_s(lo, wLo), i32x4.dot_i16x8_s(hi, wHi)));
+      i += 16;
+    }
+    const hs = (v: v128): u64 => <u64><u32>i32x4.extract_lane(v, 0) + <u64><u32>i32x4.extract_lane(v, 1) + <u64><u32>i32x4.extract_lane(v, 2) + <u64><u32>i32x4.extract_lane(v, 3);
+    b = (b + <u64>(blocks * 16) * a + 16 * hs(ps) + hs(s2)) % 65521;
+    a = (a + hs(s1)) % 65521;
   }
-  return (b << 16) | a;
+  for (; i < n; i++) { a += <u64>load<u8>(src + <usize>i); b += a; }
+  a %= 65521; b %= 65521;
+  return (<u32>b << 16) | <u32>a;
 }
 
 /**
  * Huffman-code n literal bytes with (codes, lens) (bit-reversed codes, u16 and u8 per symbol 0..256, 256 = end of
- * block) after `headBytes` bytes already at `out` plus `headBits` pending bits in `headAcc`. Returns the number of
- * bytes written at `out` in total.
+ * block) after `headBytes` bytes already at `out` plus `headBits` pending bits in `headAcc`; `pairs` is 512 KiB of
+ * scratch. Returns the number of bytes written at `out` in total.
  */
-export function huffLiterals(src: usize, n: i32, codes: usize, lens: usize, out: usize, headBytes: i32, headAcc: u32, headBits: i32): i32 {
+export function huffLiterals(src: usize, n: i32, codes: usize, lens: usize, out: usize, headBytes: i32, headAcc: u32, headBits: i32, pairs: usize): i32 {
   let acc: u64 = <u64>headAcc;
   let bits: i32 = headBits;
   let o = out + <usize>headBytes;
-  for (let i = 0; i < n; i++) {
+  // codes are at most 15 bits, so a pair of symbols is at most 30: one table entry per byte pair (built here, 64Ki
+  // entries of code | length << 32) halves the serial chain of shifts and adds
+  for (let s1 = 0; s1 < 256; s1++) {
+    const c1 = <u64>load<u16>(codes + (<usize>s1 << 1)), l1 = <u64>load<u8>(lens + <usize>s1);
+    for (let s0 = 0; s0 < 256; s0++) {
+      const l0 = <u64>load<u8>(lens + <usize>s0);
+      const e = <u64>load<u16>(codes + (<usize>s0 << 1)) | (c1 << l0) | ((l0 + l1) << 32);
+      store<u64>(pairs + (<usize>((s1 << 8) | s0) << 3), e);
+    }
+  }
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const e = load<u64>(pairs + (<usize>load<u16>(src + <usize>i) << 3));
+    acc |= (e & 0xffffffff) << <u64>bits;
+    bits += <i32>(e >> 32);
+    if (bits >= 32) {
+      store<u32>(o, <u32>acc);
+      o += 4;
+      acc >>= 32;
+      bits -= 32;
+    }
+  }
+  for (; i < n; i++) {
     const s = <usize>load<u8>(src + <usize>i);
     acc |= <u64>load<u16>(codes + (s << 1)) << <u64>bits;
     bits += <i32>load<u8>(lens + s);
@@ -306,29 +355,129 @@ export function poissonGrid(src: usize, n: i32, cdf: usize, guide: usize, offs: 
   }
 }
 
+/** Clamp n floats in place to [0, 1]; NaN becomes 0 (as `v > 0 ? (v < 1 ? v : 1) : 0`). */
+export function clamp01(p: usize, n: i32): void {
+  const zero = f32x4.splat(0), one = f32x4.splat(1);
+  let i = 0;
+  // pmax(0, v) = 0 < v ? v : 0 (NaN -> 0); pmin(1, v) = v < 1 ? v : 1
+  for (; i + 4 <= n; i += 4) {
+    const o = p + (<usize>i << 2);
+    v128.store(o, f32x4.pmin(one, f32x4.pmax(zero, v128.load(o))));
+  }
+  for (; i < n; i++) {
+    const o = p + (<usize>i << 2);
+    const v = load<f32>(o);
+    store<f32>(o, v > 0 ? (v < 1 ? v : 1) : 0);
+  }
+}
+
+// exp(x) for x in [-87, 0] (Cephes expf: x = k ln2 + r, |r| <= ln2/2, degree-5 polynomial, 2^k by exponent bits);
+// relative error < 2e-7. Plain mul/add in a fixed order: the vector and scalar forms give identical bits.
+// @ts-ignore: decorator
+@inline function expNeg4(x: v128): v128 {
+  x = f32x4.max(x, f32x4.splat(-87));
+  const k = f32x4.floor(f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504)), f32x4.splat(0.5)));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, f32x4.splat(0.693359375))), f32x4.mul(k, f32x4.splat(-2.12194440e-4)));
+  let q = f32x4.splat(1.9875691500e-4);
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(1.3981999507e-3));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(8.3334519073e-3));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(4.1665795894e-2));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(1.6666665459e-1));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(5.0000001201e-1));
+  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(r, r), q), r), f32x4.splat(1));
+  const pow2k = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
+  return f32x4.mul(e, pow2k);
+}
+// @ts-ignore: decorator
+@inline function expNeg(x: f32): f32 {
+  return f32x4.extract_lane(expNeg4(f32x4.splat(x)), 0);
+}
+
 /**
  * Atmospheric scattering I = J t + A (1 - t), t = exp(-beta d), with the depth d read bilinearly from a w x h grid
- * stretched over the W x H image (pixel-centre alignment; w = W, h = H reads it 1:1).
+ * stretched over the W x H image (pixel-centre alignment; w = W, h = H reads it 1:1); the result is clamped to
+ * [0, 1]. `tmp` holds W * 8 + w * 4 bytes (column lookups and one interpolated grid row). Four pixels at a time.
  */
-export function hazeScatter(src: usize, W: i32, H: i32, depth: usize, w: i32, h: i32, beta: f32, a0: f32, a1: f32, a2: f32, dst: usize): void {
+export function hazeScatter(src: usize, W: i32, H: i32, depth: usize, w: i32, h: i32, beta: f32, a0: f32, a1: f32, a2: f32, dst: usize, tmp: usize): void {
   const sx: f32 = <f32>w / <f32>W, sy: f32 = <f32>h / <f32>H;
+  const colX = tmp, colF = tmp + (<usize>W << 2), row = tmp + (<usize>W << 3);
+  for (let x = 0; x < W; x++) {
+    let gx = (<f32>x + 0.5) * sx - 0.5;
+    gx = gx < 0 ? 0 : gx > <f32>(w - 1) ? <f32>(w - 1) : gx;
+    const x0 = min<i32>(<i32>gx, max<i32>(0, w - 2));
+    store<i32>(colX + (<usize>x << 2), x0);
+    store<f32>(colF + (<usize>x << 2), w > 1 ? gx - <f32>x0 : 0);
+  }
+  const zero = f32x4.splat(0), one = f32x4.splat(1), nb = f32x4.splat(-beta);
+  const A0 = f32x4(a0, a1, a2, a0), A1 = f32x4(a1, a2, a0, a1), A2 = f32x4(a2, a0, a1, a2);
+  const w1 = w > 1 ? 1 : 0;
   for (let y = 0; y < H; y++) {
     let gy = (<f32>y + 0.5) * sy - 0.5;
     gy = gy < 0 ? 0 : gy > <f32>(h - 1) ? <f32>(h - 1) : gy;
     const y0 = <i32>gy, y1 = min<i32>(y0 + 1, h - 1), fy = gy - <f32>y0;
     const r0 = depth + (<usize>(y0 * w) << 2), r1 = depth + (<usize>(y1 * w) << 2);
-    for (let x = 0; x < W; x++) {
-      let gx = (<f32>x + 0.5) * sx - 0.5;
-      gx = gx < 0 ? 0 : gx > <f32>(w - 1) ? <f32>(w - 1) : gx;
-      const x0 = <i32>gx, x1 = min<i32>(x0 + 1, w - 1), fx = gx - <f32>x0;
-      const top = load<f32>(r0 + (<usize>x0 << 2)) * (1 - fx) + load<f32>(r0 + (<usize>x1 << 2)) * fx;
-      const bot = load<f32>(r1 + (<usize>x0 << 2)) * (1 - fx) + load<f32>(r1 + (<usize>x1 << 2)) * fx;
-      const d = top * (1 - fy) + bot * fy;
-      const t = Mathf.exp(-beta * d), u: f32 = 1 - t;
-      const o = <usize>((y * W + x) * 3) << 2;
-      store<f32>(dst + o, load<f32>(src + o) * t + a0 * u);
-      store<f32>(dst + o + 4, load<f32>(src + o + 4) * t + a1 * u);
-      store<f32>(dst + o + 8, load<f32>(src + o + 8) * t + a2 * u);
+    for (let i = 0; i < w; i++) {
+      const o = <usize>i << 2;
+      store<f32>(row + o, load<f32>(r0 + o) * (1 - fy) + load<f32>(r1 + o) * fy);
     }
+    const s = src + (<usize>(y * W * 3) << 2), d = dst + (<usize>(y * W * 3) << 2);
+    let x = 0;
+    for (; x + 4 <= W; x += 4) {
+      let dv = f32x4.splat(0);
+      // the four depths (bilinear along the row; gathers are scalar in wasm)
+      const c = colX + (<usize>x << 2), f = colF + (<usize>x << 2);
+      const i0 = <usize>load<i32>(c) << 2, i1 = <usize>load<i32>(c, 4) << 2, i2 = <usize>load<i32>(c, 8) << 2, i3 = <usize>load<i32>(c, 12) << 2;
+      const off = <usize>w1 << 2;
+      const lo = f32x4(load<f32>(row + i0), load<f32>(row + i1), load<f32>(row + i2), load<f32>(row + i3));
+      const hi = f32x4(load<f32>(row + i0 + off), load<f32>(row + i1 + off), load<f32>(row + i2 + off), load<f32>(row + i3 + off));
+      const fx = v128.load(f);
+      dv = f32x4.add(f32x4.mul(lo, f32x4.sub(one, fx)), f32x4.mul(hi, fx));
+      const t = expNeg4(f32x4.mul(nb, dv)), u = f32x4.sub(one, t);
+      const T0 = v128.shuffle<f32>(t, t, 0, 0, 0, 1), T1 = v128.shuffle<f32>(t, t, 1, 1, 2, 2), T2 = v128.shuffle<f32>(t, t, 2, 3, 3, 3);
+      const U0 = v128.shuffle<f32>(u, u, 0, 0, 0, 1), U1 = v128.shuffle<f32>(u, u, 1, 1, 2, 2), U2 = v128.shuffle<f32>(u, u, 2, 3, 3, 3);
+      const p = <usize>(x * 3) << 2;
+      v128.store(d + p, f32x4.pmin(one, f32x4.pmax(zero, f32x4.add(f32x4.mul(v128.load(s + p), T0), f32x4.mul(A0, U0)))));
+      v128.store(d + p + 16, f32x4.pmin(one, f32x4.pmax(zero, f32x4.add(f32x4.mul(v128.load(s + p + 16), T1), f32x4.mul(A1, U1)))));
+      v128.store(d + p + 32, f32x4.pmin(one, f32x4.pmax(zero, f32x4.add(f32x4.mul(v128.load(s + p + 32), T2), f32x4.mul(A2, U2)))));
+    }
+    for (; x < W; x++) {
+      const i0 = <usize>load<i32>(colX + (<usize>x << 2)) << 2, fx = load<f32>(colF + (<usize>x << 2));
+      const dd = load<f32>(row + i0) * (1 - fx) + load<f32>(row + i0 + (<usize>w1 << 2)) * fx;
+      const t = expNeg(-beta * dd), u: f32 = 1 - t;
+      const p = <usize>(x * 3) << 2;
+      const v0 = load<f32>(s + p) * t + a0 * u, v1 = load<f32>(s + p + 4) * t + a1 * u, v2 = load<f32>(s + p + 8) * t + a2 * u;
+      store<f32>(d + p, v0 > 0 ? (v0 < 1 ? v0 : 1) : 0);
+      store<f32>(d + p + 4, v1 > 0 ? (v1 < 1 ? v1 : 1) : 0);
+      store<f32>(d + p + 8, v2 > 0 ? (v2 < 1 ? v2 : 1) : 0);
+    }
+  }
+}
+
+/**
+ * The dark channel (min over RGB) of a W x H RGB image averaged over f x f blocks onto a w x h grid (the last row and
+ * column of blocks take the remainder); `sums` receives w * h floats, `counts` needs w * h floats of room.
+ */
+export function darkChannelGrid(src: usize, W: i32, H: i32, f: i32, w: i32, h: i32, sums: usize, counts: usize): void {
+  memory.fill(sums, 0, <usize>(w * h) << 2);
+  memory.fill(counts, 0, <usize>(w * h) << 2);
+  for (let y = 0; y < H; y++) {
+    const gy = min<i32>(h - 1, y / f) * w;
+    const s = src + (<usize>(y * W * 3) << 2);
+    for (let gx = 0; gx < w; gx++) {
+      const x1 = gx === w - 1 ? W : (gx + 1) * f;
+      let acc: f32 = 0;
+      for (let x = gx * f; x < x1; x++) {
+        const p = s + (<usize>(x * 3) << 2);
+        const a = load<f32>(p), b = load<f32>(p, 4), c = load<f32>(p, 8);
+        acc += a < b ? (a < c ? a : c) : (b < c ? b : c);
+      }
+      const g = <usize>(gy + gx) << 2;
+      store<f32>(sums + g, load<f32>(sums + g) + acc);
+      store<f32>(counts + g, load<f32>(counts + g) + <f32>(x1 - gx * f));
+    }
+  }
+  for (let i = 0; i < w * h; i++) {
+    const o = <usize>i << 2;
+    store<f32>(sums + o, load<f32>(sums + o) / load<f32>(counts + o));
   }
 }

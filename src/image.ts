@@ -24,11 +24,20 @@ export function cloneImage(img: Image): Image {
 
 /** Clamp in place to [0, 1]; operators call this once at the end (NaN becomes 0). */
 export function clamp01(img: Image): Image {
-  const d = img.data;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i]!;
-    d[i] = v > 0 ? (v < 1 ? v : 1) : 0;
+  const d = img.data, n = d.length;
+  if (n < 4096) {
+    for (let i = 0; i < n; i++) {
+      const v = d[i]!;
+      d[i] = v > 0 ? (v < 1 ? v : 1) : 0;
+    }
+    return img;
   }
+  // V8 runs this loop at ~4 ns per float; the SIMD kernel with both copies takes a third of that
+  wasm.reset();
+  const p = wasm.scratch(n * 4);
+  wasm.f32(p, n).set(d);
+  wasm.kernels().clamp01(p, n);
+  d.set(wasm.f32(p, n));
   return img;
 }
 

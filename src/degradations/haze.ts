@@ -31,16 +31,16 @@ export interface HazeParams {
 export const HAZE_BETAS = [0.25, 0.4, 0.55, 0.7, 0.9, 1.1, 1.35, 1.6, 1.9, 2.25, 2.6, 3.0] as const;
 
 /**
- * I = J t + A (1 - t) with t = exp(-beta d); d is a single-channel depth grid of w x h read bilinearly over the
- * image (w = width, h = height: one depth per pixel).
+ * I = J t + A (1 - t) with t = exp(-beta d), clamped to [0, 1]; d is a single-channel depth grid of w x h read
+ * bilinearly over the image (w = width, h = height: one depth per pixel).
  */
 export function scatter(img: Image, depth: Float32Array, beta: number, airlight: readonly number[], w = img.width, h = img.height): Image {
   const n = img.data.length;
   wasm.reset();
-  const src = wasm.scratch(n * 4), dp = wasm.scratch(w * h * 4), dst = wasm.scratch(n * 4);
+  const src = wasm.scratch(n * 4), dp = wasm.scratch(w * h * 4), dst = wasm.scratch(n * 4), tmp = wasm.scratch(img.width * 8 + w * 4);
   wasm.f32(src, n).set(img.data);
   wasm.f32(dp, w * h).set(depth);
-  wasm.kernels().hazeScatter(src, img.width, img.height, dp, w, h, beta, airlight[0]!, airlight[1]!, airlight[2]!, dst);
+  wasm.kernels().hazeScatter(src, img.width, img.height, dp, w, h, beta, airlight[0]!, airlight[1]!, airlight[2]!, dst, tmp);
   return { data: wasm.f32(dst, n).slice(), width: img.width, height: img.height, channels: 3 };
 }
 
@@ -53,17 +53,11 @@ export function depthProxy(img: Image, p: HazeParams, rng: Rng): { grid: Float32
   const f = Math.max(1, Math.floor(Math.min(W, H) / 64));
   const w = Math.max(2, Math.floor(W / f)), h = Math.max(2, Math.floor(H / f));
   // dark channel (min over RGB), block-averaged onto the grid
-  const dark = new Float32Array(w * h), cnt = new Float32Array(w * h);
-  for (let y = 0; y < H; y++) {
-    const gy = Math.min(h - 1, Math.floor(y / f)) * w;
-    for (let x = 0; x < W; x++) {
-      const i = (y * W + x) * 3, g = gy + Math.min(w - 1, Math.floor(x / f));
-      const a = data[i]!, b = data[i + 1]!, c = data[i + 2]!;
-      dark[g]! += a < b ? (a < c ? a : c) : (b < c ? b : c);
-      cnt[g]! += 1;
-    }
-  }
-  for (let i = 0; i < dark.length; i++) dark[i]! /= cnt[i]!;
+  wasm.reset();
+  const src = wasm.scratch(data.length * 4), sums = wasm.scratch(w * h * 4), counts = wasm.scratch(w * h * 4);
+  wasm.f32(src, data.length).set(data);
+  wasm.kernels().darkChannelGrid(src, W, H, f, w, h, sums, counts);
+  const dark = wasm.f32(sums, w * h).slice();
   const field = fractalNoise(w, h, rng, 2, 4);
   const sm = p.smooth / f;
   const darkS = boxBlurPlane(dark, w, h, Math.max(1, sm));

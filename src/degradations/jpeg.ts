@@ -18,7 +18,8 @@ export const JPEG_QUALITIES = [95, 90, 80, 70, 60, 50, 40, 35, 30, 25, 20, 15, 1
 export async function jpegRoundTrip(img: Image, quality: number, chromaSubsampling: '4:2:0' | '4:4:4' = '4:2:0'): Promise<Image> {
   const { width, height } = img;
   const bytes = await sharp(toUint8(img), { raw: { width, height, channels: 3 } })
-    .jpeg({ quality, chromaSubsampling })
+    // standard Huffman tables: optimising them is lossless (same decoded pixels) and doubles the encode time
+    .jpeg({ quality, chromaSubsampling, optimiseCoding: false })
     .toBuffer();
   const { data } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
   return fromUint8(data, width, height, 3);

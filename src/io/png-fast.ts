@@ -87,7 +87,7 @@ export function encodePngRgb8(pixels: Uint8Array, width: number, height: number)
   const k = wasm.kernels();
   wasm.reset();
   const rawLen = width * height * 3, n = height * (width * 3 + 1);
-  const src = wasm.scratch(rawLen), filt = wasm.scratch(n), hist = wasm.scratch(1024), zero = wasm.scratch(width * 3);
+  const src = wasm.scratch(rawLen), filt = wasm.scratch(n), hist = wasm.scratch(4096), zero = wasm.scratch(width * 3);
   wasm.u8(src, rawLen).set(pixels);
   wasm.u8(zero, width * 3).fill(0);
   k.pngFilterPaeth(src, width, height, filt, zero);
@@ -115,7 +115,7 @@ export function encodePngRgb8(pixels: Uint8Array, width: number, height: number)
   new Uint16Array(k.memory.buffer, codesPtr, 257).set(codes);
   wasm.u8(lensPtr, 257).set(lens);
   const adler = k.adler32(filt, n) >>> 0;
-  const used = k.huffLiterals(filt, n, codesPtr, lensPtr, out, head.length, acc >>> 0, bits);
+  const used = k.huffLiterals(filt, n, codesPtr, lensPtr, out, head.length, acc >>> 0, bits, wasm.scratch(65536 * 8));
   const idat = new Uint8Array(used + 4);
   idat.set(wasm.u8(out, used));
   new DataView(idat.buffer).setUint32(used, adler);
