@@ -10,7 +10,7 @@ function trainingRunOptions(y: Argv, lr: { lrEncoder: [string, number]; lrDecode
   return y
     .option('manifest', { alias: 'm', type: 'string', demandOption: true, describe: 'Dataset folder built by build-dataset or ingest' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Run folder: checkpoints and metrics.jsonl' })
-    .option('arch', { type: 'string', default: 'nafnet-small', describe: "nafnet-small, nafnet-tiny or nafnet-5d (the paper's); must match --init" })
+    .option('arch', { type: 'string', default: 'nafnet-small', describe: "nafnet-small, nafnet-tiny, restormer-small, restormer-tiny, or the paper's nafnet-5d and restormer; must match --init" })
     .option('steps', { type: 'number', default: 1000, describe: 'Training steps' })
     .option('batch', { type: 'number', default: 8, describe: 'Batch size' })
     .option('patch', { type: 'number', default: 64, describe: 'Crop size (a multiple of the mask patch)' })
@@ -213,17 +213,18 @@ export async function run(argv: string[]): Promise<void> {
     )
     .command(
       'eval',
-      'PSNR and SSIM (RGB, [0,1], no crop, 11x11 Gaussian SSIM) of LQ vs GT pairs, per type and averaged',
+      'PSNR and SSIM (RGB, [0,1], no crop, 11x11 Gaussian SSIM) of LQ vs GT pairs, per type and averaged; PIQE with --lq alone',
       (y) => y
         .option('lq', { type: 'string', describe: 'Folder of degraded (or restored) images' })
-        .option('gt', { type: 'string', describe: 'Folder of clean images with the same names' })
+        .option('gt', { type: 'string', describe: 'Folder of clean images with the same names (without it: PIQE, no reference)' })
         .option('manifest', { type: 'string', describe: 'Dataset folder: score its pairs per type' })
         .option('split', { type: 'string', choices: ['train', 'val', 'test'], describe: 'With --manifest: one split' })
         .option('model', { type: 'string', describe: 'Checkpoint to restore with first (needs `uir train` checkpoints)' })
         .option('limit', { type: 'number', describe: 'Score at most this many pairs' })
         .option('json', { type: 'boolean', default: false, describe: 'JSON output' })
         .example('uir eval --lq ../shared/data/Rain100L/lq --gt ../shared/data/Rain100L/gt', 'Input PSNR/SSIM of Rain100L')
-        .example('uir eval --manifest data/ --split val', 'Per-type input quality of a built dataset'),
+        .example('uir eval --manifest data/ --split val', 'Per-type input quality of a built dataset')
+        .example('uir eval --model runs/ft/ckpt-0002000.safetensors --lq real-photos/', 'PIQE of restored real-world photos'),
       async (a) => {
         const { evalCommand } = await import('./commands/eval.js');
         await evalCommand({ lq: a.lq, gt: a.gt, manifest: a.manifest, split: a.split, model: a.model, json: a.json, limit: a.limit });

@@ -5,22 +5,27 @@
  * conv, as the paper suggests) predicts the clean image. Loss: L1(clean, reconstruction) + focal loss (gamma 2).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Nafnet, conv, type NafnetConfig } from './archs/nafnet.js';
+import { conv } from './archs/nafnet.js';
+import { buildNet, type NetConfig, type RestorationNet } from './archs/net.js';
 import { ParamStore } from './params.js';
 import { layerNorm } from './ops.js';
 import { maskTensor, type PatchMask } from './mask.js';
 import { Rng } from '../rng.js';
 import { UsageError } from '../errors.js';
 
-export const ARCH_PRESETS: Record<string, NafnetConfig> = {
+export const ARCH_PRESETS: Record<string, NetConfig> = {
   /** The paper's NAFNet 5D configuration (~68M parameters with the heads). */
-  'nafnet-5d': { width: 64, encBlocks: [1, 1, 1, 28], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
+  'nafnet-5d': { family: 'nafnet', width: 64, encBlocks: [1, 1, 1, 28], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
+  /** Restormer as released (dim 48, blocks [4, 6, 6, 8], 4 refinement blocks, heads [1, 2, 4, 8], GDFN factor 2.66). */
+  'restormer': { family: 'restormer', width: 48, blocks: [4, 6, 6, 8], heads: [1, 2, 4, 8], refinement: 4, ffnFactor: 2.66 },
   /** CPU presets. */
-  'nafnet-small': { width: 16, encBlocks: [1, 1, 1, 1], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
-  'nafnet-tiny': { width: 8, encBlocks: [1, 1], middleBlocks: 1, decBlocks: [1, 1] },
+  'nafnet-small': { family: 'nafnet', width: 16, encBlocks: [1, 1, 1, 1], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
+  'nafnet-tiny': { family: 'nafnet', width: 8, encBlocks: [1, 1], middleBlocks: 1, decBlocks: [1, 1] },
+  'restormer-small': { family: 'restormer', width: 16, blocks: [1, 1, 1, 1], heads: [1, 2, 4, 8], refinement: 1, ffnFactor: 2.66 },
+  'restormer-tiny': { family: 'restormer', width: 8, blocks: [1, 1], heads: [1, 2], refinement: 1, ffnFactor: 2.66 },
 };
 
-export interface MaskDcptConfig { arch: string; net: NafnetConfig; classes: string[]; headWidth: number; maskPatch: number; maskRatio: number }
+export interface MaskDcptConfig { arch: string; net: NetConfig; classes: string[]; headWidth: number; maskPatch: number; maskRatio: number }
 
 export function makeConfig(arch: string, classes: string[], o: { maskPatch?: number; maskRatio?: number; headWidth?: number } = {}): MaskDcptConfig {
   const net = ARCH_PRESETS[arch];
@@ -29,15 +34,14 @@ export function makeConfig(arch: string, classes: string[], o: { maskPatch?: num
 }
 
 export class MaskDcpt {
-  readonly net: Nafnet;
+  readonly net: RestorationNet;
   readonly head: ParamStore;
   /** Indices (into the network's block outputs) the classifier reads: the latter half. */
   readonly tapped: number[];
   constructor(readonly config: MaskDcptConfig, seed: number | string = 0) {
-    this.net = new Nafnet(config.net, seed);
-    const n = config.net.encBlocks.reduce((a, b) => a + b, 0) + config.net.middleBlocks + config.net.decBlocks.reduce((a, b) => a + b, 0);
+    this.net = buildNet(config.net, seed);
+    const widths = this.net.blockWidths(), n = widths.length;
     this.tapped = Array.from({ length: Math.ceil(n / 2) }, (_, i) => n - Math.ceil(n / 2) + i);
-    const widths = this.blockWidths();
     const h = (this.head = new ParamStore(new Rng(`maskdcpt-head/${seed}`)));
     const D = config.headWidth;
     this.tapped.forEach((b, i) => {
@@ -48,16 +52,6 @@ export class MaskDcpt {
     });
     h.constant('cls.level_weights', [this.tapped.length], 1);
     h.uniform('cls.fc.weight', [D, config.classes.length], D); h.uniform('cls.fc.bias', [config.classes.length], D);
-  }
-
-  /** Channel count of every block output, in forward order. */
-  blockWidths(): number[] {
-    const c = this.config.net, out: number[] = [];
-    let w = c.width;
-    c.encBlocks.forEach((n) => { for (let j = 0; j < n; j++) out.push(w); w *= 2; });
-    for (let j = 0; j < c.middleBlocks; j++) out.push(w);
-    c.decBlocks.forEach((n) => { w /= 2; for (let j = 0; j < n; j++) out.push(w); });
-    return out;
   }
 
   /** All trainable variables, named (network names, then head names prefixed with "head."). */
@@ -73,7 +67,7 @@ export class MaskDcpt {
   encode(lq: tf.Tensor4D, mask?: PatchMask): { out: tf.Tensor4D; blocks: tf.Tensor4D[]; masks: Map<number, tf.Tensor4D> } {
     const masks = new Map<number, tf.Tensor4D>();
     if (!mask) return { ...this.net.forward(lq), masks };
-    for (let l = 0; l <= this.config.net.encBlocks.length; l++) masks.set(lq.shape[1] / 2 ** l, maskTensor(mask, l));
+    for (let l = 0; l <= this.net.depth; l++) masks.set(lq.shape[1] / 2 ** l, maskTensor(mask, l));
     const masker = (t: tf.Tensor4D): tf.Tensor4D => tf.mul(t, masks.get(t.shape[1])!) as tf.Tensor4D;
     return { ...this.net.forward(masker(lq), masker), masks };
   }

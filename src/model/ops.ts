@@ -58,3 +58,13 @@ export function pixelShuffle(x: tf.Tensor4D, r: number): tf.Tensor4D {
     return tf.reshape(p, [n, h * r, w * r, co]) as tf.Tensor4D;
   });
 }
+
+/** PyTorch's PixelUnshuffle(r) in NHWC: [N, H r, W r, C] -> [N, H, W, C r^2], channel order as PyTorch (c, i, j). */
+export function pixelUnshuffle(x: tf.Tensor4D, r: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    const t = tf.reshape(x, [n, h / r, r, w / r, r, c]); // n, h', i, w', j, c
+    const p = tf.transpose(t, [0, 1, 3, 5, 2, 4]); // n, h', w', c, i, j
+    return tf.reshape(p, [n, h / r, w / r, c * r * r]) as tf.Tensor4D;
+  });
+}

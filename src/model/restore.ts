@@ -20,7 +20,7 @@ function padReflect(img: Image, W: number, H: number): Image {
 }
 
 export function restoreImage(model: MaskDcpt, img: Image, tile = 256, overlap = 32): Image {
-  const mult = 2 ** model.config.net.encBlocks.length;
+  const mult = 2 ** model.net.depth;
   const W = Math.ceil(img.width / mult) * mult, H = Math.ceil(img.height / mult) * mult;
   const padded = padReflect(img, W, H);
   const T = Math.max(mult, Math.floor(tile / mult) * mult);

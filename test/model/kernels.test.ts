@@ -6,8 +6,10 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/model/backend.js';
 import { REGISTERED } from '../../src/model/kernels/register.js';
-import { layerNorm, simpleGate, pixelShuffle } from '../../src/model/ops.js';
+import { layerNorm, simpleGate, pixelShuffle, pixelUnshuffle } from '../../src/model/ops.js';
 import { Nafnet } from '../../src/model/archs/nafnet.js';
+import { Restormer } from '../../src/model/archs/restormer.js';
+import type { RestorationNet } from '../../src/model/archs/net.js';
 import { AdamW } from '../../src/model/optim.js';
 import { Rng } from '../../src/rng.js';
 import { realPhotos } from '../helpers.js';
@@ -114,6 +116,15 @@ describe('wasm kernel pack vs cpu', () => {
     expect(out).toEqual([[[[0, 4], [1, 5]], [[2, 6], [3, 7]]]]);
     expectClose((x, d) => tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(pixelShuffle(xi as tf.Tensor4D, 2), d!)))(x!), [{ shape: [2, 3, 4, 8], seed: 20 }, { shape: [2, 6, 8, 2], seed: 21 }]);
   });
+
+  it('PixelUnshuffle matches PyTorch channel order and inverts PixelShuffle', () => {
+    tf.setBackend('wasm');
+    // 2x2 pixels, 2 channels -> one pixel, 8 channels: (i, j, c) goes to channel c*4 + i*2 + j
+    const out = pixelUnshuffle(tf.tensor4d([0, 4, 1, 5, 2, 6, 3, 7], [1, 2, 2, 2]), 2).arraySync();
+    expect(out).toEqual([[[[0, 1, 2, 3, 4, 5, 6, 7]]]]);
+    const x = tf.randomUniform([2, 6, 8, 3], 0, 1, 'float32', 22) as tf.Tensor4D;
+    expect(Array.from(pixelShuffle(pixelUnshuffle(x, 2), 2).dataSync())).toEqual(Array.from(x.dataSync()));
+  });
 });
 
 function tinyNet(): Nafnet {
@@ -121,14 +132,19 @@ function tinyNet(): Nafnet {
 }
 
 describe('training on the wasm backend', () => {
-  it('whole-model gradients of a NAFNet equal the cpu backend within 1e-4', () => {
+  const nets: [string, () => RestorationNet][] = [
+    ['NAFNet', tinyNet],
+    ['Restormer', () => new Restormer({ family: 'restormer', width: 8, blocks: [1, 1], heads: [1, 2], refinement: 1, ffnFactor: 2.66 }, 3)],
+  ];
+  it.each(nets)('whole-model gradients of a %s equal the cpu backend within 1e-4', (_name, make) => {
     const grads = (backend: string): Map<string, Float32Array> => {
       tf.setBackend(backend);
-      const net = tinyNet();
+      const net = make();
       const x = tf.tensor(rand([2, 16, 16, 3], 30).map((v) => v * 0.5 + 0.5), [2, 16, 16, 3]) as tf.Tensor4D;
       const y = tf.tensor(rand([2, 16, 16, 3], 31).map((v) => v * 0.5 + 0.5), [2, 16, 16, 3]);
-      // non-zero beta/gamma so every branch carries gradient
+      // non-zero beta/gamma (NAFNet) and non-unit temperatures (Restormer) so every branch carries gradient
       for (const [name, v] of net.params.vars) if (/\.(beta|gamma)$/.test(name)) v.assign(tf.fill(v.shape, 0.3));
+      for (const [name, v] of net.params.vars) if (/temperature$/.test(name)) v.assign(tf.fill(v.shape, 1.7));
       const { grads: g } = tf.variableGrads(() => tf.mean(tf.abs(tf.sub(net.forward(x).out, y))) as tf.Scalar);
       const out = new Map<string, Float32Array>();
       for (const [name, v] of net.params.vars) out.set(name, g[v.name]!.dataSync() as Float32Array);
@@ -143,6 +159,7 @@ describe('training on the wasm backend', () => {
       const w = wasm.get(name)!;
       let num = 0, den = 0;
       for (let i = 0; i < c.length; i++) { num += (w[i]! - c[i]!) ** 2; den += c[i]! ** 2; }
+      expect(den, `${name} has a gradient`).toBeGreaterThan(0);
       const rel = Math.sqrt(num / Math.max(den, 1e-30));
       worst = Math.max(worst, rel);
       expect(rel, name).toBeLessThan(1e-4);

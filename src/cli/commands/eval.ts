@@ -2,10 +2,12 @@
  * `uir eval`: PSNR and SSIM (paper conventions, src/metrics/quality.ts) per type and averaged, as a table and JSON.
  * With --model each LQ image is restored first (EMA weights when the checkpoint has them); without, it scores the
  * degraded inputs themselves (the "input" row every restoration paper reports, and a check of a dataset's severities).
+ * With --lq alone (no clean references: real-world photos) it reports PIQE, the no-reference score the paper uses.
  */
 import path from 'node:path';
 import { readImage, imagesByName } from '../../io/image-io.js';
 import { psnr, ssim } from '../../metrics/quality.js';
+import { piqe } from '../../metrics/piqe.js';
 import { openManifest, manifestPath } from '../../manifest/db.js';
 import { queryPairs, resolveStored } from '../../manifest/queries.js';
 import { InputError, UsageError } from '../../errors.js';
@@ -33,11 +35,12 @@ export async function evalCommand(o: EvalOptions): Promise<void> {
       if (rows.length === 0) throw new InputError(`${o.manifest}: no done pairs${o.split ? ` in split '${o.split}'` : ''}`);
       for (const r of rows) items.push({ group: r.type, lq: resolveStored(o.manifest, r.lq_path), gt: resolveStored(o.manifest, r.gt_path) });
     } finally { db.close(); }
+  } else if (o.lq && !o.gt) {
+    return noReference(o, o.lq, restore);
   } else {
-    if (!o.lq || !o.gt) throw new UsageError('give --lq DIR and --gt DIR (pairs matched by file name), or --manifest DIR');
+    if (!o.lq || !o.gt) throw new UsageError('give --lq DIR and --gt DIR (pairs matched by file name), --lq DIR alone (PIQE), or --manifest DIR');
     const lq = await imagesByName(o.lq, '--lq'), gt = await imagesByName(o.gt, '--gt');
-    const abs = path.resolve(o.lq);
-    const group = ['lq', 'input', 'inputs', 'noisy', 'rainy'].includes(path.basename(abs).toLowerCase()) ? path.basename(path.dirname(abs)) : path.basename(abs);
+    const group = groupName(o.lq);
     for (const [name, f] of lq) { const g = gt.get(name); if (g) items.push({ group, lq: f, gt: g }); }
     if (items.length === 0) throw new InputError(`no file names in common between ${o.lq} and ${o.gt}`);
   }
@@ -56,4 +59,26 @@ export async function evalCommand(o: EvalOptions): Promise<void> {
   const w = Math.max(7, ...rows.map((r) => r.group.length));
   process.stdout.write(`${'group'.padEnd(w)}  pairs   PSNR     SSIM\n`);
   for (const r of [...rows, mean]) process.stdout.write(`${r.group.padEnd(w)}  ${String(r.n).padStart(5)}  ${r.psnr.toFixed(2).padStart(6)}  ${r.ssim.toFixed(4)}\n`);
+}
+
+/** PIQE (0 best, 100 worst) of every image in a folder, or of its restoration with --model. */
+async function noReference(o: EvalOptions, dir: string, restore: ((img: import('../../image.js').Image) => import('../../image.js').Image) | null): Promise<void> {
+  const files = [...(await imagesByName(dir, '--lq')).values()].slice(0, o.limit);
+  const scores: { file: string; piqe: number }[] = [];
+  for (const f of files) {
+    let { image } = await readImage(f);
+    if (restore) image = restore(image);
+    scores.push({ file: path.basename(f), piqe: piqe(image).score });
+  }
+  const mean = scores.reduce((a, b) => a + b.piqe, 0) / scores.length;
+  if (o.json) { process.stdout.write(JSON.stringify({ model: o.model ?? null, scored: o.model ? 'restored' : 'inputs', metric: 'PIQE', images: scores, average: mean }, null, 2) + '\n'); return; }
+  const group = groupName(dir);
+  process.stdout.write(`${'group'.padEnd(Math.max(7, group.length))}  images   PIQE (no reference, lower is better)\n`);
+  process.stdout.write(`${group.padEnd(Math.max(7, group.length))}  ${String(scores.length).padStart(6)}  ${mean.toFixed(2).padStart(6)}\n`);
+}
+
+/** A folder's name for tables: the data set's name for the usual 'lq'-style subfolders (Rain100L/lq -> Rain100L). */
+function groupName(dir: string): string {
+  const abs = path.resolve(dir);
+  return ['lq', 'input', 'inputs', 'noisy', 'rainy'].includes(path.basename(abs).toLowerCase()) ? path.basename(path.dirname(abs)) : path.basename(abs);
 }

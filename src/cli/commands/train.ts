@@ -34,7 +34,7 @@ export async function classifyCommand(a: { model: string; inputs: string[]; back
   const out: { file: string; predictions: { type: string; p: number }[] }[] = [];
   for (const f of a.inputs) {
     const { image } = await readImage(f);
-    const P = model.config.maskPatch * 2 ** model.config.net.encBlocks.length;
+    const P = model.config.maskPatch * 2 ** model.net.depth;
     const w = Math.max(P, Math.floor(image.width / P) * P), h = Math.max(P, Math.floor(image.height / P) * P);
     if (image.width < P || image.height < P) throw new UsageError(`${f}: ${image.width}x${image.height} is smaller than ${P}x${P}`);
     const probs = tf.tidy(() => {

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore } from '../params.js';
 import { layerNorm, simpleGate, pixelShuffle } from '../ops.js';
 import { Rng } from '../../rng.js';
+import type { NetOutputs, RestorationNet } from './net.js';
 
 export interface NafnetConfig {
   width: number;
@@ -16,14 +17,6 @@ export interface NafnetConfig {
   inChannels?: number;
 }
 
-export interface NafnetOutputs {
-  /** Restored image (input + residual). */
-  out: tf.Tensor4D;
-  /** Features after the last decoder level (for heads). */
-  last: tf.Tensor4D;
-  /** Output of every block in order, for heads that read the latter half of the network. */
-  blocks: tf.Tensor4D[];
-}
 
 function blockParams(p: ParamStore, prefix: string, c: number): void {
   const d = 2 * c;
@@ -62,10 +55,12 @@ export function nafBlock(p: ParamStore, prefix: string, inp: tf.Tensor4D, mask?:
   return tf.add(y, tf.mul(z, g('gamma'))) as tf.Tensor4D;
 }
 
-export class Nafnet {
+export class Nafnet implements RestorationNet {
   readonly params: ParamStore;
   readonly levelWidths: number[] = [];
+  readonly depth: number;
   constructor(readonly config: NafnetConfig, seed: number | string = 0) {
+    this.depth = config.encBlocks.length;
     const p = (this.params = new ParamStore(new Rng(`nafnet/${seed}`)));
     const w = config.width, inC = config.inChannels ?? 3;
     p.uniform('intro.weight', [3, 3, inC, w], inC * 9); p.uniform('intro.bias', [w], inC * 9);
@@ -85,8 +80,17 @@ export class Nafnet {
     p.uniform('ending.weight', [3, 3, w, 3], w * 9); p.uniform('ending.bias', [3], w * 9);
   }
 
+  blockWidths(): number[] {
+    const c = this.config, out: number[] = [];
+    let w = c.width;
+    c.encBlocks.forEach((n) => { for (let j = 0; j < n; j++) out.push(w); w *= 2; });
+    for (let j = 0; j < c.middleBlocks; j++) out.push(w);
+    c.decBlocks.forEach((n) => { w /= 2; for (let j = 0; j < n; j++) out.push(w); });
+    return out;
+  }
+
   /** The features the restoration path computes (no head). `mask` re-masks branch outputs (MaskDCPT). */
-  forward(inp: tf.Tensor4D, mask?: (t: tf.Tensor4D) => tf.Tensor4D): NafnetOutputs {
+  forward(inp: tf.Tensor4D, mask?: (t: tf.Tensor4D) => tf.Tensor4D): NetOutputs {
     const p = this.params, cfg = this.config;
     const blocks: tf.Tensor4D[] = [];
     let x = conv(inp, p.get('intro.weight'), p.get('intro.bias'));
