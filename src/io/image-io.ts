@@ -144,7 +144,9 @@ function firstLine(err: unknown): string {
 }
 
 /** Size (after EXIF orientation) and format from an image's header, without decoding its pixels. */
-export async function readImageHeader(buf: Buffer): Promise<{ width: number; height: number; format: string }> {
+export interface ImageHeader { width: number; height: number; format: string }
+
+export async function readImageHeader(buf: Buffer): Promise<ImageHeader> {
   if (isBmp(buf)) return { ...bmpSize(buf), format: 'bmp' };
   const m = await sharp(buf, { limitInputPixels: false }).metadata();
   if (!m.width || !m.height || !m.format) throw new Error('no image size in the header');

@@ -7,21 +7,23 @@
  * the end state has no duplicate rows, no missing pairs and no orphan files.
  */
 import { promises as fs } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { fork } from 'node:child_process';
 import v8 from 'node:v8';
+import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import fg from 'fast-glob';
+import sharp from 'sharp';
 import type { LoadedRecipe } from './recipe.js';
 import { planSource, shardOf } from './plan.js';
 import { openManifest, manifestPath, type DB } from '../manifest/db.js';
 import { toolVersions } from './versions.js';
 import { Progress } from './progress.js';
-import { DEFAULT_MAX_PIXELS, INPUT_EXTENSIONS, outputError, readImageHeader } from '../io/image-io.js';
+import { DEFAULT_MAX_PIXELS, INPUT_EXTENSIONS, outputError, readImageHeader, type ImageHeader } from '../io/image-io.js';
 import { InputError, OutputError, UsageError, InterruptedError } from '../errors.js';
 import type { SourceTask, WorkerMessage } from './worker.js';
 
@@ -45,8 +47,10 @@ export interface BuildOptions {
 }
 
 export interface BuildStats { sources: number; rejected: number; duplicates: number; pairs: number; made: number; crops: number; seconds: number; pairsPerSecond: number; db: string;
-  /** Peak resident memory of the build, MB: this process, plus each worker process's peak with the process pool. */
-  peakRssMb: number }
+  /** Peak resident memory of the build, MB: with worker processes, of all processes together (sampled every 100 ms on Linux). */
+  peakRssMb: number;
+  /** An upper bound of it: the sum of each process's own peak. */
+  peakRssBoundMb: number }
 
 
 /** Shard from --shard i/n or from the job-array variables of Kubernetes, Slurm and AWS Batch. */
@@ -88,9 +92,12 @@ export function shardDbName(shard: Shard | null): string {
  * shared thread pool and allocator). Threads start faster, which matters only for tiny builds.
  */
 export const DEFAULT_POOL: 'threads' | 'processes' = 'processes';
+const SEMI_SPACE_MB = Number(process.env.UIR_SEMI_SPACE_MB ?? 64);
 
 /** One pool member: a worker thread or a forked process behind the same small interface. */
 interface PoolWorker {
+  /** The worker's process id (process pool only). */
+  pid?: number;
   send(t: SourceTask): void;
   onMessage(fn: (m: WorkerMessage) => void): void;
   onError(fn: (e: Error) => void): void;
@@ -98,32 +105,48 @@ interface PoolWorker {
 }
 
 function startWorker(kind: 'threads' | 'processes'): PoolWorker {
-  const url = workerUrl();
+  const url = workerUrl(kind === 'processes' ? 'worker-process.js' : 'worker.js');
   if (kind === 'processes') {
-    const child = fork(fileURLToPath(url), [], { env: { ...process.env, UIR_BUILD_WORKER: '1' }, execArgv: ['--max-semi-space-size=64'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const child = fork(fileURLToPath(url), [], { env: { ...process.env, UIR_BUILD_WORKER: '1' }, execArgv: [`--max-semi-space-size=${SEMI_SPACE_MB}`], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    let stopping = false;
     return {
+      pid: child.pid,
       send: (t) => child.send(t),
       onMessage: (fn) => child.on('message', (m) => fn(m as WorkerMessage)),
       onError: (fn) => {
         child.on('error', fn);
-        child.on('exit', (code, sig) => { if (code !== 0 && sig !== 'SIGTERM') fn(new Error(`worker process exited (${sig ?? code})`)); });
+        // a worker only leaves when told to (it ignores the Ctrl-C / SIGTERM sent to the whole process group)
+        child.on('exit', (code, sig) => {
+          if (stopping) return;
+          // killed by the group's Ctrl-C before it could ignore it (while Node starts): an interruption, not a failure
+          if (sig === 'SIGINT' || sig === 'SIGTERM') fn(new InterruptedError(`worker process ${child.pid} stopped by ${sig}`));
+          else fn(new Error(`worker process ${child.pid} exited unexpectedly (${sig ?? `code ${code}`})`));
+        });
       },
-      stop: async () => { if (child.exitCode === null) { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); } },
+      stop: async () => {
+        stopping = true;
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        if (child.connected) child.disconnect(); // the worker exits when its channel closes
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      },
     };
   }
   const w = new Worker(url);
   return { send: (t) => w.postMessage(t), onMessage: (fn) => w.on('message', fn), onError: (fn) => w.on('error', fn), stop: () => w.terminate() };
 }
 
-function workerUrl(): URL {
+function workerUrl(file: string): URL {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
     // running from TypeScript sources (tests): use the built worker
-    const dist = path.resolve(path.dirname(here), '..', '..', 'dist', 'src', 'pipeline', 'worker.js');
+    const dist = path.resolve(path.dirname(here), '..', '..', 'dist', 'src', 'pipeline', file);
     if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`npm run build\` first`);
     return new URL(`file://${dist}`);
   }
-  return new URL('./worker.js', import.meta.url);
+  return new URL(`./${file}`, import.meta.url);
 }
 
 /** Remove temporary files a killed build may have left (".<name>.uir-tmp-<pid>-<n>"). */
@@ -169,9 +192,11 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
   try {
     // workers start now, so their start-up (modules, JIT, libvips) overlaps the planning below
     const jobs = Math.max(1, o.jobs);
-    // a large young generation for the workers' isolates: pixel work allocates big short-lived arrays
-    v8.setFlagsFromString('--max-semi-space-size=64');
-    for (let i = 0; i < jobs; i++) workers.push(startWorker(o.pool ?? DEFAULT_POOL));
+    // a large young generation for worker threads' isolates (pixel work allocates big short-lived arrays); worker
+    // processes get theirs from their command line, and this process keeps its own small
+    const pool = o.pool ?? DEFAULT_POOL;
+    if (pool === 'threads') v8.setFlagsFromString(`--max-semi-space-size=${SEMI_SPACE_MB}`);
+    for (let i = 0; i < jobs; i++) workers.push(startWorker(pool));
     // 1. sources: find, hash, dedup, read headers, plan
     const files = (await fg(patterns, { onlyFiles: true, absolute: true, unique: true, caseSensitiveMatch: false }))
       .filter((f) => INPUT_EXTENSIONS.includes(path.extname(f).toLowerCase())).sort();
@@ -184,6 +209,9 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
     const insCrop = db.prepare('INSERT OR IGNORE INTO crops (id, source_hash, tile, x, y, w, h, path, hash, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)');
     const insPair = db.prepare('INSERT OR IGNORE INTO pairs (id, crop_id, source_hash, type, code, level, params, seed, lq_path, gt_path, lq_hash, gt_hash, width, height, split, real, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, 0, ?)');
     const seen = new Map<string, string>();
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    // headers only: libvips' operation cache would keep up to 50 MB of them, growing with the source count
+    sharp.cache(false);
     const noteReject = (file: string, reason: string): void => {
       if (o.strict) throw new InputError(reason);
       stats.rejected++;
@@ -192,34 +220,34 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
     let batch: (() => void)[] = [];
     const flushPlan = db.transaction(() => { for (const f of batch) f(); });
     for (const file of files) {
-      let buf: Buffer;
-      try { buf = await fs.readFile(file); } catch (e) { noteReject(file, `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); continue; }
-      if (buf.length === 0) { noteReject(file, `${file}: empty file (0 bytes)`); continue; }
-      const hash = createHash('sha256').update(buf).digest('hex');
+      let src: Awaited<ReturnType<typeof hashSource>>;
+      try { src = await hashSource(file, chunk); } catch (e) { noteReject(file, `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); continue; }
+      if (src.bytes === 0) { noteReject(file, `${file}: empty file (0 bytes)`); continue; }
+      const { hash } = src;
       if (o.shard && shardOf(hash, o.shard.count) !== o.shard.index) continue;
       const dupOf = seen.get(hash) ?? (findSource.get(hash) as { path: string } | undefined)?.path;
       if (dupOf !== undefined && dupOf !== file) { stats.duplicates++; noteReject(file, `${file}: duplicate of ${dupOf} (same content)`); continue; }
       seen.set(hash, file);
       const known = findSource.get(hash) as { path: string; status: string } | undefined;
       if (known) { stats.sources++; continue; } // planned by an earlier run
-      let head: { width: number; height: number; format: string };
-      try { head = await readImageHeader(buf); } catch (e) { noteReject(file, `${file}: not a readable image (${(e as Error).message.split('\n')[0]})`); continue; }
+      let head: ImageHeader;
+      try { head = await src.header(); } catch (e) { noteReject(file, `${file}: not a readable image (${(e as Error).message.split('\n')[0]})`); continue; }
       if (head.width * head.height > maxPixels) { noteReject(file, `${file}: ${head.width}x${head.height} exceeds the pixel limit of ${maxPixels}`); continue; }
       const plan = planSource(recipe, hash, head.width, head.height);
       if (plan.crops.length === 0) { noteReject(file, `${file}: ${head.width}x${head.height} is smaller than the ${recipe.crop.size}x${recipe.crop.size} crop`); continue; }
       stats.sources++;
-      const bytes = buf.length;
+      const bytes = src.bytes;
       batch.push(() => {
         clearReject.run(file);
         insSource.run(hash, file, head.width, head.height, head.format, bytes, plan.split, 'synthetic', 'planned');
         for (const c of plan.crops) insCrop.run(c.id, hash, c.tile, c.x, c.y, c.w, c.h, c.path, 'pending');
         for (const p of plan.pairs) insPair.run(p.id, p.cropId, hash, p.type, p.code, p.level, JSON.stringify(p.params), String(p.seed), p.lqPath, p.gtPath, p.width, p.height, plan.split, 'pending');
       });
-      if (batch.length >= 64) { flushPlan(); batch = []; }
+      if (batch.length >= 64) { flushPlan(); batch = []; collect(); }
       if (interrupted) break;
     }
     flushPlan(); batch = [];
-    trace(`planned ${stats.sources} sources`);
+    trace(`planned ${stats.sources} sources (rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB, heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MB, external ${(process.memoryUsage().external / 1048576).toFixed(0)} MB)`);
 
     // 2. work: every source with pending crops or pairs, in hash order, streamed in chunks
     for (const d of new Set(recipe.types.map((t) => t.type))) await fs.mkdir(path.join(o.out, 'lq', d), { recursive: true }).catch((e) => { throw outputError(path.join(o.out, 'lq', d), e); });
@@ -253,7 +281,12 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
       }
     });
     const flush = (): void => { if (pending.length) { applyBatch(pending); pending = []; } };
-    const timer = setInterval(flush, 250);
+    let ticks = 0;
+    const timer = setInterval(() => { flush(); if (++ticks % 20 === 0) collect(); }, 250);
+    // the memory of the whole build: this process and its worker processes together, sampled every 100 ms
+    const pids = [process.pid, ...workers.map((w) => w.pid).filter((p): p is number => p !== undefined)];
+    let sampledPeakKb = 0;
+    const sampler = setInterval(() => { sampledPeakKb = Math.max(sampledPeakKb, pids.reduce((a, p) => a + rssKb(p), 0)); }, 100);
 
     let fatal: Error | null = null;
     const queue: SourceTask[] = [];
@@ -297,19 +330,27 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
           if (m.kind === 'done' || m.kind === 'reject') { active--; trace(`worker ${i} finished a source`); dispatch(w); }
           if (pending.length >= 512) flush();
         });
-        w.onError((e) => { fatal = e; active--; if (active <= 0) resolve(); });
+        w.onError((e) => {
+          if (e instanceof InterruptedError) interrupted = true; else fatal = e;
+          active--;
+          if (active <= 0) resolve();
+        });
         dispatch(w);
       });
     });
     clearInterval(timer);
+    clearInterval(sampler);
     flush();
     progress.finish(done);
     if (fatal) throw fatal;
 
     const seconds = (performance.now() - t0) / 1000;
-    // worker threads share this process's RSS; worker processes each add their own peak (an upper bound of the total)
-    const peakKb = process.resourceUsage().maxRSS + ((o.pool ?? DEFAULT_POOL) === 'processes' ? workerPeakKb.reduce((a, b) => a + b, 0) : 0);
-    const final = { ...stats, pairs: totalPairs, made, crops: cropsMade, seconds, pairsPerSecond: made / seconds, db: dbFile, peakRssMb: Math.round(peakKb / 1024) };
+    // worker threads share this process's RSS; with worker processes the build's peak is that of all processes
+    // together: sampled (Linux), and bounded above by the sum of each process's own peak
+    const sumOfPeaksKb = process.resourceUsage().maxRSS + (pool === 'processes' ? workerPeakKb.reduce((a, b) => a + b, 0) : 0);
+    const peakKb = pool === 'processes' && sampledPeakKb > 0 ? Math.max(sampledPeakKb, process.resourceUsage().maxRSS) : sumOfPeaksKb;
+    trace(`peak RSS: sampled ${(sampledPeakKb / 1024).toFixed(0)} MB, sum of the processes' peaks ${(sumOfPeaksKb / 1024).toFixed(0)} MB`);
+    const final = { ...stats, pairs: totalPairs, made, crops: cropsMade, seconds, pairsPerSecond: made / seconds, db: dbFile, peakRssMb: Math.round(peakKb / 1024), peakRssBoundMb: Math.round(sumOfPeaksKb / 1024) };
     db.prepare('UPDATE runs SET finished_at = ?, status = ?, stats_json = ? WHERE id = ?').run(new Date().toISOString(), interrupted ? 'interrupted' : 'done', JSON.stringify(final), runId);
     if (interrupted) throw new InterruptedError(`interrupted: ${done}/${totalPairs} pairs are done and recorded; run the same command again to finish`);
     return final;
@@ -322,6 +363,58 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
     await Promise.all(workers.map((w) => w.stop()));
     db.close();
   }
+}
+
+/**
+ * SHA-256 of a source file read in 1 MiB pieces through one reused buffer, and its header parsed from the first piece
+ * (enough for nearly every image; the whole file is read when not). Reading whole files here kept up to a garbage
+ * collector's worth of dead buffers alive, so the planner's memory grew with the source count.
+ */
+async function hashSource(file: string, chunk: Buffer): Promise<{ hash: string; bytes: number; header: () => Promise<ImageHeader> }> {
+  const h = createHash('sha256');
+  const fh = await fs.open(file, 'r');
+  try {
+    let bytes = 0, first: { v: ImageHeader } | { e: unknown } = { e: new Error('empty file') }, whole = true;
+    for (;;) {
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      if (bytes === 0) {
+        // parse the header before the buffer is reused
+        first = await readImageHeader(chunk.subarray(0, bytesRead)).then((v) => ({ v }), (e: unknown) => ({ e }));
+        whole = bytesRead < chunk.length;
+      }
+      h.update(chunk.subarray(0, bytesRead));
+      bytes += bytesRead;
+    }
+    const parsed = first;
+    const header = async (): Promise<ImageHeader> => {
+      if ('v' in parsed) return parsed.v;
+      if (whole) throw parsed.e;
+      return readImageHeader(await fs.readFile(file)); // a header beyond the first MiB
+    };
+    return { hash: h.digest('hex'), bytes, header };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * A full garbage collection of this process, run after each planned batch and every 5 s while building: the planner
+ * and the result messages make garbage in proportion to the source count, and V8 would otherwise let the heap (and
+ * so the peak memory) grow with it. ~10 ms each.
+ */
+let gcFn: (() => void) | null = null;
+function collect(): void {
+  if (!gcFn) { v8.setFlagsFromString('--expose-gc'); gcFn = vm.runInNewContext('gc') as () => void; }
+  gcFn();
+}
+
+/** Resident memory of a process in KiB from /proc (0 where there is no /proc or the process is gone). */
+function rssKb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch { return 0; }
 }
 
 export function defaultJobs(): number {

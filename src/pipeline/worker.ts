@@ -84,5 +84,6 @@ if (parentPort) {
   serve((m) => port.postMessage(m), (fn) => port.on('message', fn));
 } else if (process.send && process.env.UIR_BUILD_WORKER === '1') {
   serve((m) => process.send!(m), (fn) => process.on('message', (t) => fn(t as SourceTask)));
+  // signals are ignored by worker-process.ts; the worker leaves when the parent closes the channel (or dies)
   process.on('disconnect', () => process.exit(0));
 }

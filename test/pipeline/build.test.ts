@@ -112,6 +112,30 @@ describe('build-dataset', () => {
     expect(rows(out).pairs).toEqual(rows(ref).pairs);
   });
 
+  it('stops cleanly on Ctrl-C sent to the whole process group (workers finish their images), and the rerun completes', async () => {
+    const base = await tempDir();
+    const heavy = path.join(base, 'heavy.json'), out = path.join(base, 'out');
+    await fs.writeFile(heavy, JSON.stringify({ ...RECIPE, name: 'test-heavy', pairsPerCrop: 6 }));
+    // detached: the build leads its own process group, as a shell job does; a terminal's Ctrl-C signals the group
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/uir.js'), 'build-dataset', '-r', heavy, '-s', src(), '-o', out, '-j', '2', '--progress', 'none'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // wait for the first degraded file, then interrupt mid-build
+    for (let i = 0; i < 200; i++) {
+      const lq = await fs.readdir(path.join(out, 'lq')).catch(() => [] as string[]);
+      if (lq.length > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toMatch(/interrupted: \d+\/144 pairs are done and recorded/);
+    const resumed = await uir(['build-dataset', '-r', heavy, '-s', src(), '-o', out, '--progress', 'none']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const v = await uir(['manifest', 'verify', out]);
+    expect(v.stdout).toMatch(/0 missing, 0 with wrong content, 0 orphans, 0 pairs pending/);
+  });
+
   it('records corrupt, truncated, empty, non-image, duplicate and too-small sources as rejects and goes on', async () => {
     const dir = await tempDir('uir-bad-');
     await fs.copyFile(path.join(srcDir, 'kodim01.png'), path.join(dir, 'good.png'));
