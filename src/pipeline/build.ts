@@ -107,11 +107,14 @@ interface PoolWorker {
 function startWorker(kind: 'threads' | 'processes'): PoolWorker {
   const url = workerUrl(kind === 'processes' ? 'worker-process.js' : 'worker.js');
   if (kind === 'processes') {
-    const child = fork(fileURLToPath(url), [], { env: { ...process.env, UIR_BUILD_WORKER: '1' }, execArgv: [`--max-semi-space-size=${SEMI_SPACE_MB}`], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    // detached: a process group of its own, so the Ctrl-C or SIGTERM sent to ours never reaches a worker, not even
+    // while Node starts; the parent stops its workers itself, and a worker leaves as soon as its parent is gone
+    const child = fork(fileURLToPath(url), [], { env: { ...process.env, UIR_BUILD_WORKER: '1' }, execArgv: [`--max-semi-space-size=${SEMI_SPACE_MB}`], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', detached: true });
     let stopping = false;
     return {
       pid: child.pid,
-      send: (t) => child.send(t),
+      // a failed send means the worker is gone: its 'exit' reports that
+      send: (t) => { if (child.connected) child.send(t, (err) => { if (err && !stopping) child.kill('SIGKILL'); }); },
       onMessage: (fn) => child.on('message', (m) => fn(m as WorkerMessage)),
       onError: (fn) => {
         child.on('error', fn);
