@@ -3,16 +3,19 @@
  * each, widths 16 and 32, batch 8, 64x64, AdamW, L1 + 19-way cross-entropy) on the wasm backend, printing img/s,
  * peak wasm heap and a per-kernel profile; then runs the PyTorch reference (2 threads) in the same run.
  *
- *   npm run bench:train [-- --steps 5] [--widths 16,32] [--no-reference]
+ * Data-parallel over --threads replicas (default 2: this thread and one worker thread, each on its own wasm backend;
+ * PyTorch gets 2 threads); the single-thread figure is printed too, and the kernel profile is of one replica's share.
+ *
+ *   npm run bench:train [-- --steps 5] [--widths 16,32] [--threads 2] [--no-reference]
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../src/model/backend.js';
-import { Nafnet } from '../src/model/archs/nafnet.js';
-import { ParamStore } from '../src/model/params.js';
 import { AdamW } from '../src/model/optim.js';
+import { buildReplica, type ReplicaBatch } from '../src/model/replica.js';
+import { DataParallel } from '../src/model/parallel.js';
 import { Rng } from '../src/rng.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -20,36 +23,36 @@ const args = process.argv.slice(2);
 const flag = (n: string, d: string): string => (args.includes(n) ? args[args.indexOf(n) + 1]! : d);
 const steps = Number(flag('--steps', '5'));
 const widths = flag('--widths', '16,32').split(',').map(Number);
+// replicas: 2 by default, as the reference runs PyTorch with 2 threads
+const threads = Number(flag('--threads', '2'));
 const B = 8, P = 64;
 
 function heapBytes(): number {
   return (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory.buffer.byteLength;
 }
 
-async function benchWidth(width: number): Promise<{ imgs: number; heap: number; profile: [string, number, number][] }> {
-  const net = new Nafnet({ width, encBlocks: [1, 1, 1, 1], middleBlocks: 1, decBlocks: [1, 1, 1, 1] }, 0);
-  const head = new ParamStore(new Rng('bench-head'));
-  head.uniform('weight', [width, 19], width); head.uniform('bias', [19], width);
-  const vars = new Map<string, tf.Variable>([...net.params.vars, ...[...head.vars].map(([k, v]) => [`head.${k}`, v] as [string, tf.Variable])]);
-  const x = tf.randomUniform([B, P, P, 3], 0, 1, 'float32', 1) as tf.Tensor4D, y = tf.randomUniform([B, P, P, 3], 0, 1, 'float32', 2);
-  const labels = tf.oneHot(tf.tensor1d([0, 3, 5, 7, 9, 11, 13, 18], 'int32'), 19);
+/** Timed steps of the bench network with `threads` data-parallel replicas (this thread and threads - 1 workers). */
+async function benchWidth(width: number, threads: number): Promise<{ imgs: number; heap: number; profile: [string, number, number][] }> {
+  const spec = { kind: 'nafnet-bench', width } as const;
+  const replica = buildReplica(spec);
+  const dp = await DataParallel.create(spec, replica, threads);
+  const rng = new Rng('bench-train-data');
+  const batch: ReplicaBatch = {
+    n: B, height: P, width: P, labels: Int32Array.from([0, 3, 5, 7, 9, 11, 13, 18]),
+    lq: Float32Array.from({ length: B * P * P * 3 }, () => rng.next()), gt: Float32Array.from({ length: B * P * P * 3 }, () => rng.next()),
+  };
   const opt = new AdamW(3e-4);
-  const step = (): void => {
-    const { value, grads } = tf.variableGrads(() => {
-      const { out, last } = net.forward(x);
-      const logits = tf.add(tf.matMul(tf.mean(last, [1, 2]) as tf.Tensor2D, head.get('weight') as tf.Tensor2D), head.get('bias'));
-      return tf.add(tf.mean(tf.abs(tf.sub(out, y))), tf.losses.softmaxCrossEntropy(labels, logits)) as tf.Scalar;
-    });
-    opt.apply(vars, grads);
-    value.dataSync();
-    value.dispose();
+  const step = async (): Promise<void> => {
+    const { grads } = await dp.gradients(batch);
+    opt.apply(replica.vars, grads);
     for (const g of Object.values(grads)) g.dispose();
   };
-  step(); step();
+  await step(); await step();
   const t = performance.now();
-  for (let i = 0; i < steps; i++) step();
+  for (let i = 0; i < steps; i++) await step();
   const dt = (performance.now() - t) / steps / 1000;
-  const info = await tf.profile(() => { step(); });
+  // per-kernel profile of this thread's share of a step
+  const info = await tf.profile(async () => { await step(); });
   const agg = new Map<string, [number, number]>();
   for (const k of info.kernels) {
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
@@ -58,7 +61,7 @@ async function benchWidth(width: number): Promise<{ imgs: number; heap: number; 
   }
   const profile = [...agg].map(([n, [ms, c]]) => [n, ms, c] as [string, number, number]).sort((a, b) => b[1] - a[1]);
   const heap = heapBytes();
-  opt.dispose(); net.params.dispose(); head.dispose(); x.dispose(); y.dispose(); labels.dispose();
+  opt.dispose(); replica.dispose(); await dp.dispose();
   return { imgs: B / dt, heap, profile };
 }
 
@@ -67,10 +70,12 @@ async function main(): Promise<void> {
   console.log(`uir bench:train  NAFNet 4 levels x 1 block, batch ${B}, ${P}x${P}, AdamW, L1 + 19-way CE, ${steps} timed steps, node ${process.version}`);
   const ours = new Map<number, number>();
   for (const w of widths) {
-    const r = await benchWidth(w);
+    const single = threads > 1 ? await benchWidth(w, 1) : null;
+    const r = await benchWidth(w, threads);
     ours.set(w, r.imgs);
     const total = r.profile.reduce((s, p) => s + p[1], 0);
-    console.log(`\nwidth ${w}: ${r.imgs.toFixed(2)} img/s, wasm heap ${(r.heap / 1024 ** 3).toFixed(2)} GiB; kernel time per step ${total.toFixed(0)} ms:`);
+    if (single) console.log(`\nwidth ${w}, 1 thread: ${single.imgs.toFixed(2)} img/s`);
+    console.log(`${single ? '' : '\n'}width ${w}, ${threads} data-parallel replicas: ${r.imgs.toFixed(2)} img/s, wasm heap per replica ${(r.heap / 1024 ** 3).toFixed(2)} GiB; this thread's kernel time per step ${total.toFixed(0)} ms:`);
     for (const [n, ms, c] of r.profile.slice(0, 12)) console.log(`  ${n.padEnd(38)} ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${String(c).padStart(4)} calls`);
   }
   if (args.includes('--no-reference')) return;

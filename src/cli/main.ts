@@ -24,7 +24,9 @@ function trainingRunOptions(y: Argv, lr: { lrEncoder: [string, number]; lrDecode
     .option('ckpt-every', { type: 'number', default: 500, describe: 'Checkpoint every N steps (and at the end)' })
     .option('resume', { type: 'boolean', default: false, describe: 'Continue from the latest checkpoint in --out' })
     .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend' })
+    .option('threads', { type: 'number', describe: 'Data-parallel replicas on the wasm backend, one per core (default: every core, at most the batch size)' })
     .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })
+    .check((a) => { if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads >= 1)) throw new UsageError(`--threads: expected a whole number >= 1, received ${a.threads}`); return true; })
     .check((a) => { if (a.repeat && a.balance) throw new UsageError('--repeat and --balance: choose one'); return true; });
 }
 

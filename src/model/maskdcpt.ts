@@ -25,12 +25,21 @@ export const ARCH_PRESETS: Record<string, NetConfig> = {
   'restormer-tiny': { family: 'restormer', width: 8, blocks: [1, 1], heads: [1, 2], refinement: 1, ffnFactor: 2.66 },
 };
 
-export interface MaskDcptConfig { arch: string; net: NetConfig; classes: string[]; headWidth: number; maskPatch: number; maskRatio: number }
+export interface MaskDcptConfig {
+  arch: string; net: NetConfig; classes: string[]; headWidth: number; maskPatch: number; maskRatio: number;
+  /**
+   * The classifier average-pools each tapped feature map to 1/headPool of the input resolution (never coarser than the
+   * map itself) after its 1x1 projection and a ReLU, so its LayerNorm and 3x3 convolutions run on a coarse grid:
+   * degradation type is a statistic, and at full resolution the head cost more than a small encoder. 1 (no pooling,
+   * LayerNorm then ReLU at full resolution) in older configs.
+   */
+  headPool?: number;
+}
 
 export function makeConfig(arch: string, classes: string[], o: { maskPatch?: number; maskRatio?: number; headWidth?: number } = {}): MaskDcptConfig {
   const net = ARCH_PRESETS[arch];
   if (!net) throw new UsageError(`--arch: unknown architecture '${arch}'; valid: ${Object.keys(ARCH_PRESETS).join(', ')}`);
-  return { arch, net, classes, headWidth: o.headWidth ?? 64, maskPatch: o.maskPatch ?? 16, maskRatio: o.maskRatio ?? 0.5 };
+  return { arch, net, classes, headWidth: o.headWidth ?? (net.width >= 48 ? 64 : 32), maskPatch: o.maskPatch ?? 16, maskRatio: o.maskRatio ?? 0.5, headPool: 4 };
 }
 
 export class MaskDcpt {
@@ -80,6 +89,8 @@ export class MaskDcpt {
     let pooled: tf.Tensor2D | null = null;
     this.tapped.forEach((b, i) => {
       let f = conv(blocks[b]!, h(`cls.${i}.proj.weight`), h(`cls.${i}.proj.bias`));
+      const stride = Math.max(1, Math.round(((this.config.headPool ?? 1) * f.shape[1]) / lq.shape[1]));
+      if (stride > 1) f = poolMean(tf.relu(f) as tf.Tensor4D, stride);
       f = tf.relu(layerNorm(f, h(`cls.${i}.norm.weight`), h(`cls.${i}.norm.bias`))) as tf.Tensor4D;
       f = tf.relu(tf.add(f, conv(f, h(`cls.${i}.conv.weight`), h(`cls.${i}.conv.bias`)))) as tf.Tensor4D;
       const g = tf.mul(tf.mean(f, [1, 2]), tf.slice(weights, [i], [1])) as tf.Tensor2D;
@@ -90,6 +101,12 @@ export class MaskDcpt {
   }
 
   dispose(): void { this.net.params.dispose(); this.head.dispose(); }
+}
+
+/** Average pooling over s x s windows as reshape + mean (its gradient runs on every backend). */
+function poolMean(x: tf.Tensor4D, s: number): tf.Tensor4D {
+  const [b, hh, ww, c] = x.shape;
+  return tf.mean(tf.reshape(x, [b, hh / s, s, ww / s, s, c]), [2, 4]) as tf.Tensor4D;
 }
 
 /** Focal loss (Lin et al. 2017), gamma 2, mean over the batch. labels: int class indices. */

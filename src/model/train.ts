@@ -7,10 +7,13 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendChoice } from './backend.js';
-import { MaskDcpt, makeConfig, maskdcptLoss, type MaskDcptConfig } from './maskdcpt.js';
+import { MaskDcpt, makeConfig, type MaskDcptConfig } from './maskdcpt.js';
 import { AdamW } from './optim.js';
+import { buildReplica, type ReplicaSpec } from './replica.js';
+import { DataParallel } from './parallel.js';
 import { randomPatchMask } from './mask.js';
 import { saveSafetensors, loadSafetensors, type NamedArray } from './safetensors.js';
 import { checkFits } from './memory.js';
@@ -29,6 +32,12 @@ export interface TrainOptions {
   maskRatio: number; maskPatch: number; progress?: 'auto' | 'bar' | 'plain' | 'none';
   /** Fine-tuning for all-in-one restoration from a pre-trained checkpoint: no mask, L1 only, cosine LR, EMA. */
   finetune?: { init: string; ema: number };
+  /**
+   * Data-parallel replicas (this thread plus threads - 1 worker threads, each with its own wasm backend); default:
+   * every core on the wasm backend (at most the batch size), 1 on the others.
+   * Results depend on it only through float summation order, so a resumed run should keep the same count.
+   */
+  threads?: number;
 }
 
 interface Sample { lq: string; gt: string; label: number; type: string }
@@ -164,7 +173,14 @@ export async function train(o: TrainOptions, log: (line: string) => void = () =>
     const base = name.startsWith('head.') || name.startsWith('ending.') ? o.lrDecoder : o.lrEncoder;
     return o.finetune ? cosine(base) : base;
   }, { weightDecay: 0 });
-  const vars = o.finetune ? model.net.params.vars : model.variables();
+  const spec: ReplicaSpec = { kind: 'maskdcpt', config: model.config, finetune: !!o.finetune };
+  const replica = buildReplica(spec, o.seed, model);
+  const vars = replica.vars;
+  const threads = o.threads ?? (tf.getBackend() === 'wasm' ? Math.min(o.batch, os.availableParallelism()) : 1);
+  if (threads > 1 && tf.getBackend() !== 'wasm') throw new UsageError(`--threads ${threads}: data-parallel replicas run on the wasm backend only (this is '${tf.getBackend()}')`);
+  if (threads > o.batch) throw new UsageError(`--threads ${threads}: more replicas than samples in a batch (--batch ${o.batch})`);
+  const dp = await DataParallel.create(spec, replica, threads);
+  if (threads > 1) log(`data-parallel: ${threads} replicas (this thread and ${threads - 1} worker thread${threads > 2 ? 's' : ''})`);
   // EMA of the weights (fine-tuning): shadow copies, saved as ema.<name>
   const ema = new Map<string, tf.Tensor>();
   if (o.finetune) for (const [n, v] of vars) ema.set(n, tf.keep(tf.tensor(loaded?.tensors.get(`ema.${n}`)?.data ?? v.dataSync(), v.shape)));
@@ -175,50 +191,48 @@ export async function train(o: TrainOptions, log: (line: string) => void = () =>
       if (m && vv) { opt.m.set(n, tf.keep(tf.tensor(m.data, v.shape))); opt.v.set(n, tf.keep(tf.tensor(vv.data, v.shape))); }
     }
   }
-  const sampler = new Sampler(data.items, data.weights, o.seed);
-  const metricsFile = path.join(o.out, 'metrics.jsonl');
-  const progress = new Progress('train', o.steps, o.progress === 'none' ? 'none' : Progress.modeFor(process.stderr, o.progress), 'steps', startStep);
-  const meta = (step: number): Record<string, string> => ({ step: String(step), seed: String(o.seed), manifest: data.identity, classes: JSON.stringify(data.classes) });
-  let next = startStep < o.steps ? loadBatch(sampler.batch(startStep, o.batch), o.patch, o.seed, startStep) : null;
   let last = { loss: NaN, acc: NaN };
   let ckpt = resumeFrom ?? '';
-  const t0 = performance.now();
-  for (let step = startStep; step < o.steps; step++) {
-    const batch = await next!;
-    next = step + 1 < o.steps ? loadBatch(sampler.batch(step + 1, o.batch), o.patch, o.seed, step + 1) : null; // overlaps this step
-    const mask = o.finetune ? undefined : randomPatchMask(new Rng(`mask/${o.seed}/${step}`), o.batch, o.patch, o.patch, o.maskPatch, o.maskRatio);
-    const lq = tf.tensor4d(batch.lq, [o.batch, o.patch, o.patch, 3]), gt = tf.tensor4d(batch.gt, [o.batch, o.patch, o.patch, 3]);
-    const labels = tf.tensor1d(batch.labels, 'int32');
-    let l1 = 0, focal = 0, acc = 0;
-    const { value, grads } = tf.variableGrads(() => {
-      const r = maskdcptLoss(model, lq, gt, labels, mask);
-      l1 = r.l1.dataSync()[0]!; focal = r.focal.dataSync()[0]!;
-      const pred = r.logits.argMax(-1).dataSync();
-      acc = Array.from(pred).filter((p, i) => p === batch.labels[i]).length / o.batch;
-      return o.finetune ? r.l1 : r.total;
-    });
-    opt.apply(vars, grads);
-    if (o.finetune) {
-      const d = o.finetune.ema;
-      for (const [n, v] of vars) {
-        const prev = ema.get(n)!;
-        ema.set(n, tf.keep(tf.tidy(() => tf.add(tf.mul(prev, d), tf.mul(v, 1 - d)))));
-        prev.dispose();
+  try {
+    const sampler = new Sampler(data.items, data.weights, o.seed);
+    const metricsFile = path.join(o.out, 'metrics.jsonl');
+    const progress = new Progress('train', o.steps, o.progress === 'none' ? 'none' : Progress.modeFor(process.stderr, o.progress), 'steps', startStep);
+    const meta = (step: number): Record<string, string> => ({ step: String(step), seed: String(o.seed), manifest: data.identity, classes: JSON.stringify(data.classes) });
+    let next = startStep < o.steps ? loadBatch(sampler.batch(startStep, o.batch), o.patch, o.seed, startStep) : null;
+    const t0 = performance.now();
+    for (let step = startStep; step < o.steps; step++) {
+      const batch = await next!;
+      next = step + 1 < o.steps ? loadBatch(sampler.batch(step + 1, o.batch), o.patch, o.seed, step + 1) : null; // overlaps this step
+      const mask = o.finetune ? undefined : randomPatchMask(new Rng(`mask/${o.seed}/${step}`), o.batch, o.patch, o.patch, o.maskPatch, o.maskRatio);
+      const { grads, stats } = await dp.gradients({
+        n: o.batch, height: o.patch, width: o.patch, lq: batch.lq, gt: batch.gt, labels: batch.labels,
+        mask: mask ? { rows: mask.rows, cols: mask.cols, patch: mask.patch, visible: mask.visible } : undefined,
+      });
+      const l1 = stats.l1 / o.batch, focal = stats.focal / o.batch, acc = stats.correct / o.batch;
+      opt.apply(vars, grads);
+      if (o.finetune) {
+        const d = o.finetune.ema;
+        for (const [n, v] of vars) {
+          const prev = ema.get(n)!;
+          ema.set(n, tf.keep(tf.tidy(() => tf.add(tf.mul(prev, d), tf.mul(v, 1 - d)))));
+          prev.dispose();
+        }
+      }
+      const loss = stats.loss;
+      for (const g of Object.values(grads)) g.dispose();
+      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step + 1} (loss ${loss}); lower the learning rates`);
+      last = { loss, acc };
+      await fs.appendFile(metricsFile, JSON.stringify({ step: step + 1, loss, l1, focal, acc, seconds: (performance.now() - t0) / 1000 }) + '\n');
+      progress.update(step + 1);
+      if ((step + 1) % o.ckptEvery === 0 || step + 1 === o.steps) {
+        ckpt = path.join(o.out, `ckpt-${String(step + 1).padStart(7, '0')}.safetensors`);
+        await saveCheckpoint(ckpt, model, opt, meta(step + 1), ema);
       }
     }
-    const loss = value.dataSync()[0]!;
-    value.dispose(); for (const g of Object.values(grads)) g.dispose();
-    lq.dispose(); gt.dispose(); labels.dispose();
-    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step + 1} (loss ${loss}); lower the learning rates`);
-    last = { loss, acc };
-    await fs.appendFile(metricsFile, JSON.stringify({ step: step + 1, loss, l1, focal, acc, seconds: (performance.now() - t0) / 1000 }) + '\n');
-    progress.update(step + 1);
-    if ((step + 1) % o.ckptEvery === 0 || step + 1 === o.steps) {
-      ckpt = path.join(o.out, `ckpt-${String(step + 1).padStart(7, '0')}.safetensors`);
-      await saveCheckpoint(ckpt, model, opt, meta(step + 1), ema);
-    }
+    progress.finish(o.steps);
+  } finally {
+    await dp.dispose(); // worker threads would keep the process alive after an error
   }
-  progress.finish(o.steps);
   for (const t of ema.values()) t.dispose();
   opt.dispose(); model.dispose();
   return { step: o.steps, loss: last.loss, acc: last.acc, checkpoint: ckpt };

@@ -24,6 +24,7 @@ export async function trainCommand(a: Record<string, unknown>): Promise<void> {
     balance: Boolean(a.balance), lrEncoder: Number(a['lr-encoder']), lrDecoder: Number(a['lr-decoder']), ckptEvery: Number(a['ckpt-every']), resume: Boolean(a.resume),
     backend: a.backend as BackendChoice, maskRatio: Number(a['mask-ratio']), maskPatch: Number(a['mask-patch']), progress: a.progress as 'auto',
     finetune: a.init ? { init: String(a.init), ema: Number(a.ema ?? 0.999) } : undefined,
+    threads: a.threads === undefined ? undefined : Number(a.threads),
   }, log);
   process.stdout.write(`trained to step ${r.step}: loss ${r.loss.toFixed(4)}, batch accuracy ${(100 * r.acc).toFixed(0)}%; checkpoint ${r.checkpoint}\n`);
 }

@@ -1,0 +1,111 @@
+/**
+ * Data-parallel training on one machine: the batch is split by sample between this thread and worker threads, each
+ * holding a replica of the model on its own wasm backend (tfjs-backend-wasm runs single-threaded in Node, and uir's
+ * gradient kernels are single-threaded, so this is how a step uses several cores). Every step the workers receive
+ * the current weights through one SharedArrayBuffer, compute the gradient of their slice, and return it through
+ * another; this thread weights the slices' gradients by their size (the gradient of the batch mean), and the
+ * optimizer runs once, here. The result is the same step as on one thread up to float summation order.
+ */
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { buildReplica, sliceBatch, type Replica, type ReplicaBatch, type ReplicaSpec, type ReplicaStats } from './replica.js';
+
+export interface WorkerStep { batch: ReplicaBatch }
+export interface WorkerInit { spec: ReplicaSpec; names: string[]; shapes: number[][]; weights: SharedArrayBuffer; grads: SharedArrayBuffer[]; index: number }
+export type WorkerReply = { kind: 'ready' } | { kind: 'done'; stats: ReplicaStats } | { kind: 'error'; message: string };
+
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (!here.endsWith('.ts')) return path.join(path.dirname(here), 'replica-worker.js');
+  // from TypeScript sources (tests): the built worker
+  const dist = path.resolve(path.dirname(here), '..', '..', 'dist', 'src', 'model', 'replica-worker.js');
+  if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`npm run build\` first`);
+  return dist;
+}
+
+export class DataParallel {
+  private readonly workers: Worker[] = [];
+  private readonly names: string[];
+  private readonly offsets: number[] = [];
+  private readonly weights: Float32Array;
+  private readonly grads: Float32Array[];
+  private pending: ((r: WorkerReply) => void)[] = [];
+
+  private constructor(readonly replica: Replica, readonly threads: number) {
+    this.names = [...replica.vars.keys()];
+    let total = 0;
+    for (const n of this.names) { this.offsets.push(total); total += replica.vars.get(n)!.size; }
+    this.weights = new Float32Array(new SharedArrayBuffer(total * 4));
+    this.grads = Array.from({ length: threads - 1 }, () => new Float32Array(new SharedArrayBuffer(total * 4)));
+  }
+
+  /** `threads` replicas in all (this thread included); 1 means no workers. */
+  static async create(spec: ReplicaSpec, replica: Replica, threads: number): Promise<DataParallel> {
+    const dp = new DataParallel(replica, Math.max(1, threads));
+    const shapes = dp.names.map((n) => replica.vars.get(n)!.shape);
+    await Promise.all(dp.grads.map((g, i) => new Promise<void>((resolve, reject) => {
+      const w = new Worker(workerFile(), { workerData: { spec, names: dp.names, shapes, weights: dp.weights.buffer as SharedArrayBuffer, grads: dp.grads.map((x) => x.buffer as SharedArrayBuffer), index: i } satisfies WorkerInit });
+      dp.workers.push(w);
+      w.once('error', reject);
+      w.once('message', (m: WorkerReply) => (m.kind === 'ready' ? resolve() : reject(new Error(`data-parallel worker: ${m.kind === 'error' ? m.message : 'bad start'}`))));
+    })));
+    dp.workers.forEach((w, i) => {
+      w.on('message', (m: WorkerReply) => dp.pending[i]?.(m));
+      w.on('error', (e) => dp.pending[i]?.({ kind: 'error', message: e.message }));
+    });
+    return dp;
+  }
+
+  /**
+   * One gradient computation over `batch` split between the replicas: returns the gradients keyed by tf variable
+   * name (as tf.variableGrads does; the caller disposes them) and the batch's mean loss and summed metrics.
+   */
+  async gradients(batch: ReplicaBatch): Promise<{ grads: Record<string, tf.Tensor>; stats: ReplicaStats }> {
+    const k = this.threads;
+    const bounds = Array.from({ length: k + 1 }, (_, i) => Math.round((i * batch.n) / k));
+    const replies: Promise<WorkerReply>[] = [];
+    if (k > 1) {
+      // publish the current weights, then start the workers on their slices
+      this.names.forEach((n, i) => this.weights.set(this.replica.vars.get(n)!.dataSync() as Float32Array, this.offsets[i]));
+      this.workers.forEach((w, i) => {
+        replies.push(new Promise((resolve) => { this.pending[i] = resolve; }));
+        w.postMessage({ batch: sliceBatch(batch, bounds[i + 1]!, bounds[i + 2]!) } satisfies WorkerStep);
+      });
+    }
+    const mine = k > 1 ? sliceBatch(batch, 0, bounds[1]!) : batch;
+    const stats: ReplicaStats = { loss: 0, l1: 0, focal: 0, correct: 0 };
+    const { value, grads } = tf.variableGrads(() => this.replica.loss(mine, stats));
+    stats.loss = value.dataSync()[0]! * mine.n;
+    value.dispose();
+    if (k === 1) { stats.loss /= batch.n; return { grads, stats }; }
+    const done = await Promise.all(replies);
+    for (const r of done) {
+      if (r.kind === 'error') { for (const g of Object.values(grads)) g.dispose(); throw new Error(`data-parallel worker failed: ${r.message}`); }
+      if (r.kind === 'done') { stats.loss += r.stats.loss; stats.l1 += r.stats.l1; stats.focal += r.stats.focal; stats.correct += r.stats.correct; }
+    }
+    stats.loss /= batch.n;
+    // size-weighted mean of the slices' gradients (each is the gradient of its slice's mean loss), in tf ops
+    const out: Record<string, tf.Tensor> = {};
+    this.names.forEach((n, i) => {
+      const v = this.replica.vars.get(n)!, o = this.offsets[i]!;
+      const g = grads[v.name];
+      out[v.name] = tf.tidy(() => {
+        let acc: tf.Tensor = g ? tf.mul(g, mine.n / batch.n) : tf.zeros(v.shape);
+        this.grads.forEach((wg, w) => {
+          const s = (bounds[w + 2]! - bounds[w + 1]!) / batch.n;
+          acc = tf.add(acc, tf.mul(tf.tensor(wg.subarray(o, o + v.size), v.shape), s));
+        });
+        return acc;
+      });
+    });
+    for (const g of Object.values(grads)) g.dispose();
+    return { grads: out, stats };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
