@@ -192,6 +192,7 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
   process.on('SIGTERM', onSigint);
   o.signal?.addEventListener('abort', onSigint);
   const workers: PoolWorker[] = [];
+  let timer: NodeJS.Timeout | undefined, sampler: NodeJS.Timeout | undefined;
   try {
     // workers start now, so their start-up (modules, JIT, libvips) overlaps the planning below
     const jobs = Math.max(1, o.jobs);
@@ -285,11 +286,11 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
     });
     const flush = (): void => { if (pending.length) { applyBatch(pending); pending = []; } };
     let ticks = 0;
-    const timer = setInterval(() => { flush(); if (++ticks % 20 === 0) collect(); }, 250);
+    timer = setInterval(() => { flush(); if (++ticks % 20 === 0) collect(); }, 250);
     // the memory of the whole build: this process and its worker processes together, sampled every 100 ms
     const pids = [process.pid, ...workers.map((w) => w.pid).filter((p): p is number => p !== undefined)];
     let sampledPeakKb = 0;
-    const sampler = setInterval(() => { sampledPeakKb = Math.max(sampledPeakKb, pids.reduce((a, p) => a + rssKb(p), 0)); }, 100);
+    sampler = setInterval(() => { sampledPeakKb = Math.max(sampledPeakKb, pids.reduce((a, p) => a + rssKb(p), 0)); }, 100);
 
     let fatal: Error | null = null;
     const queue: SourceTask[] = [];
@@ -361,6 +362,8 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
     try { db.prepare('UPDATE runs SET finished_at = ?, status = ? WHERE id = ? AND status = ?').run(new Date().toISOString(), e instanceof InterruptedError ? 'interrupted' : 'failed', runId, 'running'); } catch { /* db may be unusable */ }
     throw e;
   } finally {
+    clearInterval(timer);
+    clearInterval(sampler);
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     await Promise.all(workers.map((w) => w.stop()));
