@@ -46,12 +46,14 @@ export class DataParallel {
   static async create(spec: ReplicaSpec, replica: Replica, threads: number): Promise<DataParallel> {
     const dp = new DataParallel(replica, Math.max(1, threads));
     const shapes = dp.names.map((n) => replica.vars.get(n)!.shape);
-    await Promise.all(dp.grads.map((g, i) => new Promise<void>((resolve, reject) => {
+    const started = Promise.all(dp.grads.map((g, i) => new Promise<void>((resolve, reject) => {
       const w = new Worker(workerFile(), { workerData: { spec, names: dp.names, shapes, weights: dp.weights.buffer as SharedArrayBuffer, grads: dp.grads.map((x) => x.buffer as SharedArrayBuffer), index: i } satisfies WorkerInit });
       dp.workers.push(w);
       w.once('error', reject);
       w.once('message', (m: WorkerReply) => (m.kind === 'ready' ? resolve() : reject(new Error(`data-parallel worker: ${m.kind === 'error' ? m.message : 'bad start'}`))));
     })));
+    // a replica that cannot start stops the others: live worker threads would keep the process running
+    try { await started; } catch (e) { await dp.dispose(); throw e; }
     dp.workers.forEach((w, i) => {
       w.on('message', (m: WorkerReply) => dp.pending[i]?.(m));
       w.on('error', (e) => dp.pending[i]?.({ kind: 'error', message: e.message }));

@@ -92,6 +92,7 @@ export function shardDbName(shard: Shard | null): string {
  * shared thread pool and allocator). Threads start faster, which matters only for tiny builds.
  */
 export const DEFAULT_POOL: 'threads' | 'processes' = 'processes';
+/** Young-generation size of worker isolates, MB (UIR_SEMI_SPACE_MB overrides it, for memory experiments). */
 const SEMI_SPACE_MB = Number(process.env.UIR_SEMI_SPACE_MB ?? 64);
 
 /** One pool member: a worker thread or a forked process behind the same small interface. */
