@@ -4,7 +4,8 @@
  * scratch for the same total number of steps; evaluate both on CBSD68 with sigma 25 noise and on Rain100L (PSNR/SSIM,
  * paper conventions), report the classifier's accuracy on the validation split and the wall time of each phase.
  *
- *   npm run bench:maskdcpt [-- --pretrain 300 --finetune 300 --arch nafnet-small --batch 8 --patch 64]
+ *   npm run bench:maskdcpt [-- --pretrain 300 --finetune 300 --arch nafnet-small --batch 8 --patch 64 --keep]
+ * (--keep leaves the dataset and the runs' checkpoints in the temporary folder it prints, for a closer look)
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -110,7 +111,8 @@ async function main(): Promise<void> {
     const a = avg(e);
     console.log(`| ${name} | ${e['CBSD68 sigma 25']!.psnr.toFixed(2)} / ${e['CBSD68 sigma 25']!.ssim.toFixed(4)} | ${e.Rain100L!.psnr.toFixed(2)} / ${e.Rain100L!.ssim.toFixed(4)} | ${a.psnr.toFixed(2)} / ${a.ssim.toFixed(4)} |`);
   }
-  await fs.rm(work, { recursive: true, force: true });
+  if (args.includes('--keep')) console.log(`\nkept: ${work}`);
+  else await fs.rm(work, { recursive: true, force: true });
 }
 
 await main();

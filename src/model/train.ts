@@ -211,7 +211,9 @@ export async function train(o: TrainOptions, log: (line: string) => void = () =>
       const l1 = stats.l1 / o.batch, focal = stats.focal / o.batch, acc = stats.correct / o.batch;
       opt.apply(vars, grads);
       if (o.finetune) {
-        const d = o.finetune.ema;
+        // warm-up as tf.train.ExponentialMovingAverage(num_updates): early on the average follows the weights, so a
+        // short fine-tune is not evaluated with mostly its initial weights (0.999^500 = 0.61 of them otherwise)
+        const d = Math.min(o.finetune.ema, (1 + opt.step) / (10 + opt.step));
         for (const [n, v] of vars) {
           const prev = ema.get(n)!;
           ema.set(n, tf.keep(tf.tidy(() => tf.add(tf.mul(prev, d), tf.mul(v, 1 - d)))));

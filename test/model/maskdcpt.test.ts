@@ -102,6 +102,21 @@ describe('training', () => {
     expect((await sharp(path.join(straight, 'curves.png')).metadata()).width).toBe(900);
   });
 
+  it('fine-tunes with an EMA that warms up: after one update it is (2/11) initial + (9/11) updated weights', async () => {
+    const base = await tempDir();
+    const pre = await train({ manifest: data, arch: 'nafnet-tiny', batch: 2, patch: 32, seed: 4, split: 'train', lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 100, backend: 'wasm', maskRatio: 0.5, maskPatch: 16, progress: 'none', resume: false, out: path.join(base, 'pre'), steps: 1 });
+    const ft = await train({ manifest: data, arch: 'nafnet-tiny', batch: 2, patch: 32, seed: 4, split: 'train', lrEncoder: 3e-4, lrDecoder: 3e-4, ckptEvery: 100, backend: 'wasm', maskRatio: 0.5, maskPatch: 16, progress: 'none', resume: false, out: path.join(base, 'ft'), steps: 1, finetune: { init: pre.checkpoint, ema: 0.999 } });
+    const init = (await loadCheckpoint(pre.checkpoint)).tensors, after = (await loadCheckpoint(ft.checkpoint)).tensors;
+    const name = 'intro.weight';
+    const w0 = init.get(name)!.data, w1 = after.get(name)!.data, e = after.get(`ema.${name}`)!.data;
+    let moved = 0;
+    for (let i = 0; i < w0.length; i++) {
+      moved = Math.max(moved, Math.abs(w1[i]! - w0[i]!));
+      expect(e[i]!).toBeCloseTo((2 / 11) * w0[i]! + (9 / 11) * w1[i]!, 6);
+    }
+    expect(moved).toBeGreaterThan(1e-5); // the step changed the weights, so the mix is not trivially equal
+  });
+
   it('trains the Restormer encoder a step on the wasm backend, and its checkpoint loads to identical outputs', async () => {
     const out = path.join(await tempDir(), 'restormer');
     const r = await train({ manifest: data, arch: 'restormer-tiny', batch: 2, patch: 32, seed: 1, split: 'train', lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 100, backend: 'wasm', maskRatio: 0.5, maskPatch: 16, progress: 'none', resume: false, out, steps: 2 });
