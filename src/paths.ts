@@ -12,3 +12,16 @@ export function packageRoot(from: string = import.meta.url): string {
     dir = up;
   }
 }
+
+/**
+ * The built JavaScript file `name` beside the module `from` (its import.meta.url): right next to it when running built
+ * code, or its copy under dist/ when running from TypeScript sources (tests), which must have been built first.
+ */
+export function builtFileBeside(from: string, name: string): string {
+  const here = fileURLToPath(from);
+  if (!here.endsWith('.ts')) return path.join(path.dirname(here), name);
+  const root = packageRoot(from);
+  const dist = path.join(root, 'dist', path.relative(root, path.dirname(here)), name);
+  if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`npm run build\` first`);
+  return dist;
+}

@@ -7,7 +7,7 @@
  * the end state has no duplicate rows, no missing pairs and no orphan files.
  */
 import { promises as fs } from 'node:fs';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { createHash } from 'node:crypto';
@@ -15,7 +15,6 @@ import { Worker } from 'node:worker_threads';
 import { fork } from 'node:child_process';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { fileURLToPath } from 'node:url';
 import fg from 'fast-glob';
 import sharp from 'sharp';
 import type { LoadedRecipe } from './recipe.js';
@@ -26,6 +25,7 @@ import { Progress } from './progress.js';
 import { DEFAULT_MAX_PIXELS, INPUT_EXTENSIONS, outputError, readImageHeader, type ImageHeader } from '../io/image-io.js';
 import { InputError, OutputError, UsageError, InterruptedError } from '../errors.js';
 import type { SourceTask, WorkerMessage } from './worker.js';
+import { builtFileBeside } from '../paths.js';
 
 export interface Shard { index: number; count: number }
 
@@ -106,11 +106,11 @@ interface PoolWorker {
 }
 
 function startWorker(kind: 'threads' | 'processes'): PoolWorker {
-  const url = workerUrl(kind === 'processes' ? 'worker-process.js' : 'worker.js');
+  const file = builtFileBeside(import.meta.url, kind === 'processes' ? 'worker-process.js' : 'worker.js');
   if (kind === 'processes') {
     // detached: a process group of its own, so the Ctrl-C or SIGTERM sent to ours never reaches a worker, not even
     // while Node starts; the parent stops its workers itself, and a worker leaves as soon as its parent is gone
-    const child = fork(fileURLToPath(url), [], { env: { ...process.env, UIR_BUILD_WORKER: '1' }, execArgv: [`--max-semi-space-size=${SEMI_SPACE_MB}`], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', detached: true });
+    const child = fork(file, [], { env: { ...process.env, UIR_BUILD_WORKER: '1' }, execArgv: [`--max-semi-space-size=${SEMI_SPACE_MB}`], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', detached: true });
     let stopping = false;
     return {
       pid: child.pid,
@@ -138,19 +138,8 @@ function startWorker(kind: 'threads' | 'processes'): PoolWorker {
       },
     };
   }
-  const w = new Worker(url);
+  const w = new Worker(file);
   return { send: (t) => w.postMessage(t), onMessage: (fn) => w.on('message', fn), onError: (fn) => w.on('error', fn), stop: () => w.terminate() };
-}
-
-function workerUrl(file: string): URL {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    // running from TypeScript sources (tests): use the built worker
-    const dist = path.resolve(path.dirname(here), '..', '..', 'dist', 'src', 'pipeline', file);
-    if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`npm run build\` first`);
-    return new URL(`file://${dist}`);
-  }
-  return new URL(`./${file}`, import.meta.url);
 }
 
 /** Remove temporary files a killed build may have left (".<name>.uir-tmp-<pid>-<n>"). */
