@@ -397,8 +397,11 @@ export function clamp01(p: usize, n: i32): void {
  * Atmospheric scattering I = J t + A (1 - t), t = exp(-beta d), with the depth d read bilinearly from a w x h grid
  * stretched over the W x H image (pixel-centre alignment; w = W, h = H reads it 1:1); the result is clamped to
  * [0, 1]. `tmp` holds W * 8 + w * 4 bytes (column lookups and one interpolated grid row). Four pixels at a time.
+ * The source is floats, or bytes when `srcU8` (read as u8ToF32 reads them, 16 bytes of room after the last pixel);
+ * the result goes to `dst` as floats and/or to `dst8` as bytes quantised as f32ToU8 does (either may be 0 = none),
+ * so every combination gives the same values.
  */
-export function hazeScatter(src: usize, W: i32, H: i32, depth: usize, w: i32, h: i32, beta: f32, a0: f32, a1: f32, a2: f32, dst: usize, tmp: usize): void {
+export function hazeScatter(src: usize, srcU8: i32, W: i32, H: i32, depth: usize, w: i32, h: i32, beta: f32, a0: f32, a1: f32, a2: f32, dst: usize, dst8: usize, tmp: usize): void {
   const sx: f32 = <f32>w / <f32>W, sy: f32 = <f32>h / <f32>H;
   const colX = tmp, colF = tmp + (<usize>W << 2), row = tmp + (<usize>W << 3);
   for (let x = 0; x < W; x++) {
@@ -408,7 +411,8 @@ export function hazeScatter(src: usize, W: i32, H: i32, depth: usize, w: i32, h:
     store<i32>(colX + (<usize>x << 2), x0);
     store<f32>(colF + (<usize>x << 2), w > 1 ? gx - <f32>x0 : 0);
   }
-  const zero = f32x4.splat(0), one = f32x4.splat(1), nb = f32x4.splat(-beta);
+  const zero = f32x4.splat(0), one = f32x4.splat(1), nb = f32x4.splat(-beta), inv = f32x4.splat(<f32>(1.0 / 255.0));
+  const k255 = f32x4.splat(255), half = f32x4.splat(0.5);
   const A0 = f32x4(a0, a1, a2, a0), A1 = f32x4(a1, a2, a0, a1), A2 = f32x4(a2, a0, a1, a2);
   const w1 = w > 1 ? 1 : 0;
   for (let y = 0; y < H; y++) {
@@ -420,7 +424,8 @@ export function hazeScatter(src: usize, W: i32, H: i32, depth: usize, w: i32, h:
       const o = <usize>i << 2;
       store<f32>(row + o, load<f32>(r0 + o) * (1 - fy) + load<f32>(r1 + o) * fy);
     }
-    const s = src + (<usize>(y * W * 3) << 2), d = dst + (<usize>(y * W * 3) << 2);
+    const rowOff = <usize>(y * W * 3);
+    const s = src + (srcU8 ? rowOff : rowOff << 2), d = dst + (rowOff << 2), d8 = dst8 + rowOff;
     let x = 0;
     for (; x + 4 <= W; x += 4) {
       let dv = f32x4.splat(0);
@@ -435,20 +440,43 @@ export function hazeScatter(src: usize, W: i32, H: i32, depth: usize, w: i32, h:
       const t = expNeg4(f32x4.mul(nb, dv)), u = f32x4.sub(one, t);
       const T0 = v128.shuffle<f32>(t, t, 0, 0, 0, 1), T1 = v128.shuffle<f32>(t, t, 1, 1, 2, 2), T2 = v128.shuffle<f32>(t, t, 2, 3, 3, 3);
       const U0 = v128.shuffle<f32>(u, u, 0, 0, 0, 1), U1 = v128.shuffle<f32>(u, u, 1, 1, 2, 2), U2 = v128.shuffle<f32>(u, u, 2, 3, 3, 3);
-      const p = <usize>(x * 3) << 2;
-      v128.store(d + p, f32x4.pmin(one, f32x4.pmax(zero, f32x4.add(f32x4.mul(v128.load(s + p), T0), f32x4.mul(A0, U0)))));
-      v128.store(d + p + 16, f32x4.pmin(one, f32x4.pmax(zero, f32x4.add(f32x4.mul(v128.load(s + p + 16), T1), f32x4.mul(A1, U1)))));
-      v128.store(d + p + 32, f32x4.pmin(one, f32x4.pmax(zero, f32x4.add(f32x4.mul(v128.load(s + p + 32), T2), f32x4.mul(A2, U2)))));
+      const p = <usize>(x * 3);
+      let j0: v128, j1: v128, j2: v128;
+      if (srcU8) {
+        const b = v128.load(s + p);
+        const l16 = i16x8.extend_low_i8x16_u(b), h16 = i16x8.extend_high_i8x16_u(b);
+        j0 = f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(l16)), inv);
+        j1 = f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(l16)), inv);
+        j2 = f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(h16)), inv);
+      } else {
+        j0 = v128.load(s + (p << 2)); j1 = v128.load(s + (p << 2), 16); j2 = v128.load(s + (p << 2), 32);
+      }
+      const o0 = f32x4.pmin(one, f32x4.pmax(zero, f32x4.add(f32x4.mul(j0, T0), f32x4.mul(A0, U0))));
+      const o1 = f32x4.pmin(one, f32x4.pmax(zero, f32x4.add(f32x4.mul(j1, T1), f32x4.mul(A1, U1))));
+      const o2 = f32x4.pmin(one, f32x4.pmax(zero, f32x4.add(f32x4.mul(j2, T2), f32x4.mul(A2, U2))));
+      if (dst) { v128.store(d + (p << 2), o0); v128.store(d + (p << 2), o1, 16); v128.store(d + (p << 2), o2, 32); }
+      if (dst8) {
+        const q0 = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(o0, k255), half));
+        const q1 = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(o1, k255), half));
+        const q2 = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(o2, k255), half));
+        const b8 = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q2));
+        store<i64>(d8 + p, i64x2.extract_lane(b8, 0));
+        store<i32>(d8 + p + 8, i32x4.extract_lane(b8, 2));
+      }
     }
     for (; x < W; x++) {
       const i0 = <usize>load<i32>(colX + (<usize>x << 2)) << 2, fx = load<f32>(colF + (<usize>x << 2));
       const dd = load<f32>(row + i0) * (1 - fx) + load<f32>(row + i0 + (<usize>w1 << 2)) * fx;
       const t = expNeg(-beta * dd), u: f32 = 1 - t;
-      const p = <usize>(x * 3) << 2;
-      const v0 = load<f32>(s + p) * t + a0 * u, v1 = load<f32>(s + p + 4) * t + a1 * u, v2 = load<f32>(s + p + 8) * t + a2 * u;
-      store<f32>(d + p, v0 > 0 ? (v0 < 1 ? v0 : 1) : 0);
-      store<f32>(d + p + 4, v1 > 0 ? (v1 < 1 ? v1 : 1) : 0);
-      store<f32>(d + p + 8, v2 > 0 ? (v2 < 1 ? v2 : 1) : 0);
+      const p = <usize>(x * 3);
+      for (let c = 0; c < 3; c++) {
+        const a = c === 0 ? a0 : c === 1 ? a1 : a2;
+        const j: f32 = srcU8 ? <f32>load<u8>(s + p + c) * <f32>(1.0 / 255.0) : load<f32>(s + ((p + c) << 2));
+        let v = j * t + a * u;
+        v = v > 0 ? (v < 1 ? v : 1) : 0;
+        if (dst) store<f32>(d + ((p + c) << 2), v);
+        if (dst8) store<u8>(d8 + p + c, <u8>(<i32>(v * 255.0 + 0.5)));
+      }
     }
   }
 }
@@ -457,16 +485,23 @@ export function hazeScatter(src: usize, W: i32, H: i32, depth: usize, w: i32, h:
  * The dark channel (min over RGB) of a W x H RGB image averaged over f x f blocks onto a w x h grid (the last row and
  * column of blocks take the remainder); `sums` receives w * h floats, `counts` needs w * h floats of room.
  */
-export function darkChannelGrid(src: usize, W: i32, H: i32, f: i32, w: i32, h: i32, sums: usize, counts: usize): void {
+export function darkChannelGrid(src: usize, srcU8: i32, W: i32, H: i32, f: i32, w: i32, h: i32, sums: usize, counts: usize): void {
   memory.fill(sums, 0, <usize>(w * h) << 2);
   memory.fill(counts, 0, <usize>(w * h) << 2);
   for (let y = 0; y < H; y++) {
     const gy = min<i32>(h - 1, y / f) * w;
-    const s = src + (<usize>(y * W * 3) << 2);
+    const s = src + (srcU8 ? <usize>(y * W * 3) : <usize>(y * W * 3) << 2);
     for (let gx = 0; gx < w; gx++) {
       const x1 = gx === w - 1 ? W : (gx + 1) * f;
       let acc: f32 = 0;
-      for (let x = gx * f; x < x1; x++) {
+      if (srcU8) {
+        // the byte minimum read as u8ToF32 reads it: the same float as the minimum of the three floats
+        for (let x = gx * f; x < x1; x++) {
+          const p = s + <usize>(x * 3);
+          const a = load<u8>(p), b = load<u8>(p, 1), c = load<u8>(p, 2);
+          acc += <f32>(a < b ? (a < c ? a : c) : (b < c ? b : c)) * <f32>(1.0 / 255.0);
+        }
+      } else for (let x = gx * f; x < x1; x++) {
         const p = s + (<usize>(x * 3) << 2);
         const a = load<f32>(p), b = load<f32>(p, 4), c = load<f32>(p, 8);
         acc += a < b ? (a < c ? a : c) : (b < c ? b : c);

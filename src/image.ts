@@ -10,6 +10,45 @@ export interface Image {
   height: number;
   /** Always 3 (RGB) for images; 1 for single-channel maps (depth, masks) that use the same type. */
   channels: number;
+  /**
+   * Present on images that were made as 8-bit samples (see `imageFromBytes`): exactly what `toUint8` makes of `data`
+   * (for a decoded image data[i] = bytes[i] / 255 to 1 ulp). Encoders use them instead of quantising again. Read-only.
+   */
+  readonly bytes?: Uint8Array;
+}
+
+/**
+ * An RGB image that exists as 8-bit samples first: from a decoder, a codec operator, or an operator that wrote its
+ * quantised result directly. Its float samples are made on first use of `data` (bytes / 255, or the operator's own
+ * float result), so a pair that is only read, degraded and written as 8 bits never makes them. `bytes` is an
+ * accessor on the prototype, so a spread copy (`{ ...img, data }`) never carries bytes that no longer match its data;
+ * assigning `data` drops them too. Images are never modified in place once made (clamp01 on an operator's own fresh
+ * output is the one exception, and it cannot change a value in [0, 1]).
+ */
+class ByteImage implements Image {
+  #bytes: Uint8Array | undefined;
+  #data: Float32Array | undefined;
+  #floats: (() => Float32Array) | undefined;
+  readonly channels = 3;
+  constructor(bytes: Uint8Array, readonly width: number, readonly height: number, floats?: () => Float32Array) {
+    if (bytes.length !== width * height * 3) throw new Error(`imageFromBytes: ${bytes.length} bytes for ${width}x${height}x3`);
+    this.#bytes = bytes;
+    this.#floats = floats;
+  }
+  get data(): Float32Array {
+    if (!this.#data) { this.#data = this.#floats ? this.#floats() : bytesToFloats(this.#bytes!); this.#floats = undefined; }
+    return this.#data;
+  }
+  set data(v: Float32Array) { this.#data = v; this.#bytes = undefined; this.#floats = undefined; }
+  get bytes(): Uint8Array | undefined { return this.#bytes; }
+}
+
+/**
+ * Wrap 8-bit interleaved RGB (not copied; the caller hands it over) as an Image whose float samples are made on first
+ * use: bytes / 255, or `floats()` when given, which must return samples in [0, 1] whose quantisation is exactly `bytes`.
+ */
+export function imageFromBytes(bytes: Uint8Array, width: number, height: number, floats?: () => Float32Array): Image {
+  return new ByteImage(bytes, width, height, floats);
 }
 
 export function createImage(width: number, height: number, channels = 3, fill = 0): Image {
@@ -24,6 +63,7 @@ export function cloneImage(img: Image): Image {
 
 /** Clamp in place to [0, 1]; operators call this once at the end (NaN becomes 0). */
 export function clamp01(img: Image): Image {
+  if (img.bytes) return img; // in [0, 1] by construction, and its floats may not even exist yet
   const d = img.data, n = d.length;
   if (n < 4096) {
     for (let i = 0; i < n; i++) {
@@ -71,6 +111,7 @@ export function crop(img: Image, x: number, y: number, w: number, h: number): Im
 
 /** Quantize to 8 bits the way encoders see it (round half up after clamping). */
 export function toUint8(img: Image): Uint8Array {
+  if (img.bytes) return img.bytes; // exact already; callers never modify the result
   const n = img.data.length;
   wasm.reset();
   const src = wasm.scratch(n * 4), dst = wasm.scratch(n);
@@ -81,10 +122,14 @@ export function toUint8(img: Image): Uint8Array {
 
 /** Bytes to floats in [0, 1] (x / 255). */
 export function fromUint8(bytes: Uint8Array, width: number, height: number, channels = 3): Image {
+  return { data: bytesToFloats(bytes), width, height, channels };
+}
+
+function bytesToFloats(bytes: Uint8Array): Float32Array {
   const n = bytes.length;
   wasm.reset();
   const src = wasm.scratch(n), dst = wasm.scratch(n * 4);
   wasm.u8(src, n).set(bytes);
   wasm.kernels().u8ToF32(src, dst, n);
-  return { data: wasm.f32(dst, n).slice(), width, height, channels };
+  return wasm.f32(dst, n).slice();
 }

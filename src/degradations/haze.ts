@@ -6,7 +6,7 @@
  * field); the mix is smoothed, as render_haze smooths its depth, and rescaled to [dMin, 1].
  * The depth grid is coarse (~64 cells on the short side) and read bilinearly while scattering.
  */
-import type { Image } from '../image.js';
+import { imageFromBytes, type Image } from '../image.js';
 import type { Rng } from '../rng.js';
 import { boxBlurPlane } from '../imgproc/filter.js';
 import { fractalNoise } from '../imgproc/noise-field.js';
@@ -32,16 +32,22 @@ export const HAZE_BETAS = [0.25, 0.4, 0.55, 0.7, 0.9, 1.1, 1.35, 1.6, 1.9, 2.25,
 
 /**
  * I = J t + A (1 - t) with t = exp(-beta d), clamped to [0, 1]; d is a single-channel depth grid of w x h read
- * bilinearly over the image (w = width, h = height: one depth per pixel).
+ * bilinearly over the image (w = width, h = height: one depth per pixel). An 8-bit input (a decoded photo) is read as
+ * bytes and the result is made as bytes, its floats only when asked for (the same values either way).
  */
 export function scatter(img: Image, depth: Float32Array, beta: number, airlight: readonly number[], w = img.width, h = img.height): Image {
-  const n = img.data.length;
-  wasm.reset();
-  const src = wasm.scratch(n * 4), dp = wasm.scratch(w * h * 4), dst = wasm.scratch(n * 4), tmp = wasm.scratch(img.width * 8 + w * 4);
-  wasm.f32(src, n).set(img.data);
-  wasm.f32(dp, w * h).set(depth);
-  wasm.kernels().hazeScatter(src, img.width, img.height, dp, w, h, beta, airlight[0]!, airlight[1]!, airlight[2]!, dst, tmp);
-  return { data: wasm.f32(dst, n).slice(), width: img.width, height: img.height, channels: 3 };
+  const { width: W, height: H } = img, n = W * H * 3, bytes = img.bytes;
+  const run = (floats: boolean): Float32Array | Uint8Array => {
+    wasm.reset();
+    const src = bytes ? wasm.scratch(n + 16) : wasm.scratch(n * 4), dp = wasm.scratch(w * h * 4), tmp = wasm.scratch(W * 8 + w * 4);
+    const dst = floats ? wasm.scratch(n * 4) : 0, dst8 = floats ? 0 : wasm.scratch(n);
+    if (bytes) wasm.u8(src, n).set(bytes); else wasm.f32(src, n).set(img.data);
+    wasm.f32(dp, w * h).set(depth);
+    wasm.kernels().hazeScatter(src, bytes ? 1 : 0, W, H, dp, w, h, beta, airlight[0]!, airlight[1]!, airlight[2]!, dst, dst8, tmp);
+    return floats ? wasm.f32(dst, n).slice() : wasm.u8(dst8, n).slice();
+  };
+  if (bytes) return imageFromBytes(run(false) as Uint8Array, W, H, () => run(true) as Float32Array);
+  return { data: run(true) as Float32Array, width: W, height: H, channels: 3 };
 }
 
 /**
@@ -49,14 +55,15 @@ export function scatter(img: Image, depth: Float32Array, beta: number, airlight:
  * ~64 cells along the short side and upsampled bilinearly: the cost stays a few ms whatever the image size.
  */
 export function depthProxy(img: Image, p: HazeParams, rng: Rng): { grid: Float32Array; w: number; h: number } {
-  const { width: W, height: H, data } = img;
+  const { width: W, height: H } = img;
   const f = Math.max(1, Math.floor(Math.min(W, H) / 64));
   const w = Math.max(2, Math.floor(W / f)), h = Math.max(2, Math.floor(H / f));
   // dark channel (min over RGB), block-averaged onto the grid
   wasm.reset();
-  const src = wasm.scratch(data.length * 4), sums = wasm.scratch(w * h * 4), counts = wasm.scratch(w * h * 4);
-  wasm.f32(src, data.length).set(data);
-  wasm.kernels().darkChannelGrid(src, W, H, f, w, h, sums, counts);
+  const n = W * H * 3, bytes = img.bytes; // an 8-bit photo is read as bytes (same floats, a quarter of the copying)
+  const src = wasm.scratch(bytes ? n : n * 4), sums = wasm.scratch(w * h * 4), counts = wasm.scratch(w * h * 4);
+  if (bytes) wasm.u8(src, n).set(bytes); else wasm.f32(src, n).set(img.data);
+  wasm.kernels().darkChannelGrid(src, bytes ? 1 : 0, W, H, f, w, h, sums, counts);
   const dark = wasm.f32(sums, w * h).slice();
   const field = fractalNoise(w, h, rng, 2, 4);
   const sm = p.smooth / f;

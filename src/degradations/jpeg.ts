@@ -4,7 +4,7 @@
  */
 import sharp from 'sharp';
 import type { Image } from '../image.js';
-import { toUint8, fromUint8 } from '../image.js';
+import { toUint8, imageFromBytes } from '../image.js';
 import { defineSpec } from './spec.js';
 
 export interface JpegParams {
@@ -22,7 +22,7 @@ export async function jpegRoundTrip(img: Image, quality: number, chromaSubsampli
     .jpeg({ quality, chromaSubsampling, optimiseCoding: false })
     .toBuffer();
   const { data } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
-  return fromUint8(data, width, height, 3);
+  return imageFromBytes(data, width, height);
 }
 
 export default defineSpec<JpegParams>({

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { Image } from '../image.js';
-import { toUint8, fromUint8 } from '../image.js';
+import { toUint8, imageFromBytes } from '../image.js';
 import { InputError, OutputError, UsageError } from '../errors.js';
 import { decodeBmp, isBmp, bmpSize } from './bmp.js';
 import { encodePngRgb8 } from './png-fast.js';
@@ -60,6 +60,18 @@ export async function decodeImage(buf: Buffer, name: string, opts: ReadOptions =
   if (buf.length === 0) throw new InputError(`${name}: empty file (0 bytes), not an image`);
   if (isBmp(buf)) return decodeBmpImage(buf, name, maxPixels, opts);
 
+  const plain = plainPngSize(buf);
+  if (plain) {
+    // the common dataset case: decode straight away, without a metadata round trip through libvips
+    checkPixels(name, plain.width, plain.height, maxPixels);
+    const info: ImageSourceInfo = { format: 'png', bitDepth: 8, sourceChannels: 3, orientation: 1, hadAlpha: false };
+    try {
+      const { data, info: out } = await sharp(buf, { limitInputPixels: maxPixels, failOn: 'warning' }).raw().toBuffer({ resolveWithObject: true });
+      if (out.channels === 3) return { image: imageFromBytes(data, out.width, out.height), info };
+    } catch {
+      // fall through: the general path below reports what is wrong with the file
+    }
+  }
   let meta: Metadata;
   try {
     meta = await sharp(buf, { limitInputPixels: false }).metadata();
@@ -87,7 +99,7 @@ export async function decodeImage(buf: Buffer, name: string, opts: ReadOptions =
     if (sixteen || meta.space !== 'srgb' || (meta.channels ?? 3) < 3) p = p.toColourspace(sixteen ? 'rgb16' : 'srgb');
     const { data, info: out } = await p.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
     const n = out.width * out.height, ch = out.channels;
-    if (!sixteen && ch === 3) return { image: fromUint8(data, out.width, out.height, 3), info };
+    if (!sixteen && ch === 3) return { image: imageFromBytes(data, out.width, out.height), info };
     const pixels = new Float32Array(n * 3);
     const src = sixteen ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : data;
     const scale = sixteen ? 1 / 65535 : 1 / 255;
@@ -107,6 +119,22 @@ export async function decodeImage(buf: Buffer, name: string, opts: ReadOptions =
     if (/pixel limit/i.test(msg)) checkPixels(name, width, height, 0);
     throw new InputError(`${name}: cannot decode ${meta.format} (${/truncat|premature|end of|Read error|invalid/i.test(msg) ? 'truncated or corrupt: ' : ''}${msg})`, { cause: err });
   }
+}
+
+/**
+ * Width and height of a PNG that decodes to plain 8-bit RGB with nothing to apply: colour type 2, 8 bits, no tRNS
+ * (which would add alpha) and no eXIf (which may rotate). Anything else, or a chunk list that does not parse, is null.
+ */
+function plainPngSize(buf: Buffer): { width: number; height: number } | null {
+  if (buf.length < 33 || buf.readUInt32BE(0) !== 0x89504e47 || buf.readUInt32BE(4) !== 0x0d0a1a0a || buf.toString('latin1', 12, 16) !== 'IHDR') return null;
+  if (buf[24] !== 8 || buf[25] !== 2) return null;
+  for (let p = 8; p + 8 <= buf.length;) {
+    const len = buf.readUInt32BE(p), type = buf.toString('latin1', p + 4, p + 8);
+    if (type === 'tRNS' || type === 'eXIf') return null;
+    if (type === 'IEND') return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+    p += 12 + len;
+  }
+  return null; // no IEND: truncated; let the general path say so
 }
 
 function decodeBmpImage(buf: Buffer, name: string, maxPixels: number, opts: ReadOptions): DecodedImage {

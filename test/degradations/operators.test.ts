@@ -1,20 +1,21 @@
 /** Operator-specific checks against hand-computed values and independent computations. */
 import { describe, it, expect } from 'vitest';
 import sharp from 'sharp';
-import { createImage, toUint8, fromUint8, type Image } from '../../src/image.js';
+import { createImage, toUint8, fromUint8, imageFromBytes, type Image } from '../../src/image.js';
 import { psnr } from '../../src/metrics/quality.js';
 import { Rng } from '../../src/rng.js';
 import { degrade } from '../../src/degrade.js';
 import noise, { addGaussianNoise, addPoissonNoise, NOISE_SIGMAS } from '../../src/degradations/noise.js';
 import jpeg, { JPEG_QUALITIES } from '../../src/degradations/jpeg.js';
-import { scatter } from '../../src/degradations/haze.js';
+import hazeSpec, { scatter } from '../../src/degradations/haze.js';
 import { mosaic, demosaic } from '../../src/imgproc/bayer.js';
 import { blurKernel, diskKernel, pathKernel } from '../../src/imgproc/kernels.js';
 import { convolveKernel, convolveTaps, kernelTaps, convolveSeparable, gaussianKernel1d, lowRank, reflect101 } from '../../src/imgproc/filter.js';
 import { shakeTrajectory } from '../../src/degradations/motion-blur.js';
 import { resize } from '../../src/imgproc/resize.js';
 import { sampleCamera, unprocess, processRaw } from '../../src/imgproc/camera.js';
-import { realPhotos } from '../helpers.js';
+import { realPhotos, copyShared } from '../helpers.js';
+import { readImage } from '../../src/io/image-io.js';
 
 function flat(w: number, h: number, rgb: [number, number, number]): Image {
   const img = createImage(w, h);
@@ -79,6 +80,22 @@ describe('haze', () => {
     expect(out.data[4]).toBeCloseTo(0.4 * t + 0.8 * (1 - t), 6);
     expect(out.data[5]).toBeCloseTo(0.6 * t + 0.7 * (1 - t), 6);
     expect(out.data[3]).toBeCloseTo(0.743809, 5); // 0.2 * 0.223130 + 0.9 * 0.776870
+  });
+  it('gives the same floats and bytes from an 8-bit photo read as bytes as from its floats (odd width for the tail)', async () => {
+    const [file] = await copyShared('Kodak24/gt', ['kodim13.png']);
+    const decoded = (await readImage(file!)).image;
+    const cut = await sharp(file!).extract({ left: 0, top: 0, width: 767, height: 301 }).raw().toBuffer();
+    for (const img of [decoded, imageFromBytes(cut, 767, 301)]) {
+      expect(img.bytes).toBeDefined();
+      const p = hazeSpec.sample(9, new Rng(5), img);
+      const asBytes = hazeSpec.apply(img, p, new Rng(6)) as Image;
+      const floatCopy = { data: img.data.slice(), width: img.width, height: img.height, channels: 3 };
+      const asFloats = hazeSpec.apply(floatCopy, p, new Rng(6)) as Image;
+      expect(asFloats.bytes).toBeUndefined();
+      expect(Buffer.from(asBytes.bytes!).equals(Buffer.from(toUint8(asFloats)))).toBe(true);
+      expect(Buffer.from(asBytes.data.buffer).equals(Buffer.from(asFloats.data.buffer))).toBe(true); // lazily made floats
+      expect(psnr(asFloats, floatCopy)).toBeLessThan(20); // and the haze is really there
+    }
   });
 });
 

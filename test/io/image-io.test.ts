@@ -108,6 +108,24 @@ describe('readImage', () => {
   });
 });
 
+describe('byte-backed images', () => {
+  it('keep the decoded bytes exactly, make floats on first use, and drop the bytes once data is replaced or spread', async () => {
+    const [file] = await copyShared('Kodak24/gt', ['kodim03.png']);
+    const { image } = await readImage(file!);
+    const raw = await sharp(file!).raw().toBuffer();
+    expect(Buffer.from(image.bytes!).equals(raw)).toBe(true);
+    expect(toUint8(image)).toBe(image.bytes); // no second quantisation
+    for (const i of [0, 1, 2, 1000, raw.length - 1]) expect(image.data[i]).toBeCloseTo(raw[i]! / 255, 7);
+    const spread = { ...image, data: image.data.slice() };
+    expect(spread.bytes).toBeUndefined();
+    expect(spread.width).toBe(768);
+    const changed = (await readImage(file!)).image;
+    changed.data = new Float32Array(changed.data.length); // all black now
+    expect(changed.bytes).toBeUndefined();
+    expect(toUint8(changed).every((v) => v === 0)).toBe(true);
+  });
+});
+
 describe('writeImage', () => {
   it('writes atomically and leaves nothing behind when the folder cannot be written', async () => {
     const dir = await tempDir();
