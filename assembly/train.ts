@@ -1,9 +1,18 @@
 // SIMD kernels for training on the tfjs wasm backend. Compiled with --importMemory: they run directly on the tfjs
 // wasm heap (pointers are tensor memory offsets), so no data is copied in or out. No static data in this module
-// (it must not write into the tfjs heap when instantiated). f32x4 mul + add (no FMA): identical on every CPU.
+// (it must not write into the tfjs heap when instantiated).
+// Built twice: wasm/train.wasm with f32x4 mul + add (the same bits on every CPU) and wasm/train-fma.wasm with relaxed
+// SIMD's multiply-add, which is one fused instruction on CPUs with FMA (register.ts picks; UIR_FMA=0 forces the
+// first). `madd` is the one place that differs.
 
 // @ts-ignore: decorator
 @inline function ld(p: usize): v128 { return v128.load(p); }
+/** c + a * b. */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
 
 /**
  * C[M,N] (+)= A[M,K] . B[K,N], row-major with leading dimensions (in floats). 4x8 register blocks: per k, two B
@@ -26,10 +35,10 @@ export function gemmNN(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i3
         const b0 = ld(b), b1 = ld(b + 16);
         const x0 = f32x4.splat(load<f32>(a0 + ko)), x1 = f32x4.splat(load<f32>(a1 + ko));
         const x2 = f32x4.splat(load<f32>(a2 + ko)), x3 = f32x4.splat(load<f32>(a3 + ko));
-        s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-        s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-        s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
-        s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
+        s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
+        s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
+        s20 = madd(x2, b0, s20); s21 = madd(x2, b1, s21);
+        s30 = madd(x3, b0, s30); s31 = madd(x3, b1, s31);
         b += <usize>ldb << 2;
       }
       if (acc) {
@@ -63,7 +72,7 @@ export function gemmNN(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i3
       let b = B + jo;
       for (let k = 0; k < K; k++) {
         const x = f32x4.splat(load<f32>(a0 + (<usize>k << 2)));
-        s0 = f32x4.add(s0, f32x4.mul(x, ld(b))); s1 = f32x4.add(s1, f32x4.mul(x, ld(b + 16)));
+        s0 = madd(x, ld(b), s0); s1 = madd(x, ld(b + 16), s1);
         b += <usize>ldb << 2;
       }
       if (acc) { s0 = f32x4.add(s0, ld(c0 + jo)); s1 = f32x4.add(s1, ld(c0 + jo + 16)); }
@@ -106,10 +115,10 @@ function gemmTNPanel(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32,
         for (let k = 0; k < K; k++) {
           const b0 = ld(b), b1 = ld(b + 16);
           const x0 = f32x4.splat(load<f32>(a)), x1 = f32x4.splat(load<f32>(a, 4)), x2 = f32x4.splat(load<f32>(a, 8)), x3 = f32x4.splat(load<f32>(a, 12));
-          s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-          s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-          s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
-          s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
+          s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
+          s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
+          s20 = madd(x2, b0, s20); s21 = madd(x2, b1, s21);
+          s30 = madd(x3, b0, s30); s31 = madd(x3, b1, s31);
           a += <usize>lda << 2; b += <usize>ldb << 2;
         }
       } else {
@@ -117,9 +126,9 @@ function gemmTNPanel(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32,
           const b0 = ld(b), b1 = ld(b + 16);
           const x0 = f32x4.splat(load<f32>(a));
           const x1 = f32x4.splat(rows > 1 ? load<f32>(a, 4) : 0), x2 = f32x4.splat(rows > 2 ? load<f32>(a, 8) : 0);
-          s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-          s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-          s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
+          s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
+          s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
+          s20 = madd(x2, b0, s20); s21 = madd(x2, b1, s21);
           a += <usize>lda << 2; b += <usize>ldb << 2;
         }
       }
@@ -189,7 +198,7 @@ export function depthwise(inp: usize, N: i32, H: i32, W: i32, C: i32, f: usize, 
         const fp = f + (<usize>(fi * C) << 2);
         const ip = inp + (<usize>(((n * H + iy) * W + ix) * C) << 2);
         let c = 0;
-        for (; c < C4; c += 4) { const co = <usize>c << 2; v128.store(o + co, f32x4.add(ld(o + co), f32x4.mul(ld(ip + co), ld(fp + co)))); }
+        for (; c < C4; c += 4) { const co = <usize>c << 2; v128.store(o + co, madd(ld(ip + co), ld(fp + co), ld(o + co))); }
         for (; c < C; c++) { const co = <usize>c << 2; store<f32>(o + co, load<f32>(o + co) + load<f32>(ip + co) * load<f32>(fp + co)); }
       }
     }
@@ -210,7 +219,7 @@ export function depthwiseFilterGrad(inp: usize, N: i32, H: i32, W: i32, C: i32, 
         const ip = inp + (<usize>(((n * H + iy) * W + x + j - pl) * C) << 2);
         const gp = dy + (<usize>(((n * OH + y) * OW + x) * C) << 2);
         let c = 0;
-        for (; c < C4; c += 4) { const co = <usize>c << 2; v128.store(fp + co, f32x4.add(ld(fp + co), f32x4.mul(ld(ip + co), ld(gp + co)))); }
+        for (; c < C4; c += 4) { const co = <usize>c << 2; v128.store(fp + co, madd(ld(ip + co), ld(gp + co), ld(fp + co))); }
         for (; c < C; c++) { const co = <usize>c << 2; store<f32>(fp + co, load<f32>(fp + co) + load<f32>(ip + co) * load<f32>(gp + co)); }
       }
     }

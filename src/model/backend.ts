@@ -12,7 +12,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { UsageError } from '../errors.js';
-import { registerWasmTrainingKernels } from './kernels/register.js';
+import { registerWasmTrainingKernels, kernelVariant } from './kernels/register.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export interface BackendInfo { name: 'tensorflow' | 'wasm' | 'cpu'; gpu: boolean; reason: string }
@@ -38,7 +38,8 @@ async function useWasm(reason: string): Promise<BackendInfo> {
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
   await tf.ready();
   registerWasmTrainingKernels();
-  return { name: 'wasm', gpu: false, reason };
+  const kernels = kernelVariant === 'fma' ? 'fused multiply-add kernels (UIR_FMA=0: same bits on every CPU)' : 'mul + add kernels';
+  return { name: 'wasm', gpu: false, reason: `${reason}; ${kernels}` };
 }
 
 export async function selectBackend(choice: BackendChoice = 'auto', log: (line: string) => void = () => undefined): Promise<BackendInfo> {

@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/model/backend.js';
-import { REGISTERED } from '../../src/model/kernels/register.js';
+import { REGISTERED, kernelVariant } from '../../src/model/kernels/register.js';
 import { layerNorm, simpleGate, pixelShuffle, pixelUnshuffle } from '../../src/model/ops.js';
 import { Nafnet } from '../../src/model/archs/nafnet.js';
 import { Restormer } from '../../src/model/archs/restormer.js';
@@ -54,8 +54,9 @@ function expectClose(fn: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[], inputs
 
 describe('wasm kernel pack vs cpu', () => {
   it('registers the missing gradient kernels and the faster replacements', () => {
-    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput',
+    for (const k of ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput',
       'BatchMatMul', 'Sum', 'SplitV', 'Concat', 'Slice', 'Identity', 'Cast']) expect(REGISTERED).toContain(k);
+    expect(kernelVariant).toBe(process.env.UIR_FMA === '0' ? 'plain' : 'fma'); // Node 20 runs relaxed SIMD behind a flag we set
   });
 
   const convCases: [string, number[], number[], number, 'same' | 'valid'][] = [
@@ -65,7 +66,15 @@ describe('wasm kernel pack vs cpu', () => {
     ['1x1 (a GEMM)', [3, 6, 5, 13], [1, 1, 13, 7], 1, 'same'],
     ['2x2 stride 2 (the down-sampler)', [2, 8, 6, 6], [2, 2, 6, 12], 2, 'valid'],
   ];
+  it('conv2d forward: 3x3 dilation 2, same and valid', () => {
+    for (const pad of ['same', 'valid'] as const) {
+      expectClose((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, pad, 'NHWC', 2), [{ shape: [2, 9, 11, 5], seed: 5 }, { shape: [3, 3, 5, 7], seed: 6 }]);
+    }
+  });
   for (const [name, xs, ws, s, pad] of convCases) {
+    it(`conv2d forward: ${name}`, () => {
+      expectClose((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, pad), [{ shape: xs, seed: 3 }, { shape: ws, seed: 4 }]);
+    });
     it(`conv2d gradients: ${name}`, () => {
       expectClose((x, w) => {
         const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad), tf.onesLike(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)).mul(0.5).add(tf.range(0, 1, 1).sum()))));

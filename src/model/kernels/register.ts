@@ -9,6 +9,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { packageRoot } from '../../paths.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
@@ -98,12 +99,30 @@ function isPointwise(ci: ReturnType<typeof convInfo>, FH: number, FW: number): b
   return FH === 1 && FW === 1 && ci.strideHeight === 1 && ci.strideWidth === 1 && ci.padInfo.top === 0 && ci.padInfo.left === 0 && ci.outHeight === ci.inHeight && ci.outWidth === ci.inWidth;
 }
 
+/** Which build of the training kernels is loaded: 'fma' (relaxed-SIMD multiply-add) or 'plain' (mul + add). */
+export let kernelVariant: 'fma' | 'plain' | null = null;
+
+/**
+ * The fused multiply-add build when this Node can run relaxed SIMD (Node 20 behind a V8 flag, set here; on by default
+ * from V8 11.4) and UIR_FMA is not 0; otherwise the plain build. Both give the same results to float rounding; only the
+ * plain one gives the same bits on every CPU.
+ */
+function trainModule(): WebAssembly.Module {
+  const dir = path.join(packageRoot(), 'wasm'), plain = path.join(dir, 'train.wasm'), fma = path.join(dir, 'train-fma.wasm');
+  if (process.env.UIR_FMA !== '0' && existsSync(fma)) {
+    const bytes = readFileSync(fma);
+    if (!WebAssembly.validate(bytes)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    if (WebAssembly.validate(bytes)) { kernelVariant = 'fma'; return new WebAssembly.Module(bytes); }
+  }
+  if (!existsSync(plain)) throw new Error(`uir: ${plain} is missing; run \`npm run build\``);
+  kernelVariant = 'plain';
+  return new WebAssembly.Module(readFileSync(plain));
+}
+
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   const backend = be(tf.findBackend('wasm'));
-  const file = path.join(packageRoot(), 'wasm', 'train.wasm');
-  if (!existsSync(file)) throw new Error(`uir: ${file} is missing; run \`npm run build\``);
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { memory: backend.wasm.asm.memory } });
+  const inst = new WebAssembly.Instance(trainModule(), { env: { memory: backend.wasm.asm.memory } });
   kernels = inst.exports as unknown as TrainKernels;
   const k = kernels;
 
@@ -115,19 +134,34 @@ export function registerWasmTrainingKernels(): void {
     return stock!(args as never) as TensorInfo;
   });
 
-  // --- 1x1 stride-1 convolutions are GEMMs; ours beats XNNPACK here (which also re-packs weights per filter id) ---
+  // --- dense convolutions as GEMMs: a 1x1 stride-1 conv is one GEMM over all positions; otherwise, for each output
+  // row, one GEMM per filter tap over the run of columns whose input lies inside the image, so the row accumulates
+  // in cache over the taps. Ours beats XNNPACK's (which also re-packs weights per filter id), more so with FMA. ---
   register('Conv2D', (args, stock) => {
     const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
     const b = args.backend;
     const [FH, FW, C, O] = filter.shape as [number, number, number, number];
-    const s = args.attrs.strides as number[] | number, d = (args.attrs.dilations as number[] | number) ?? 1;
-    const one = (v: number[] | number): boolean => (Array.isArray(v) ? v.every((q) => q === 1) : v === 1);
-    if (FH !== 1 || FW !== 1 || !one(s) || !one(d) || x.dtype !== 'float32' || (args.attrs.dataFormat && args.attrs.dataFormat !== 'NHWC') || typeof args.attrs.pad !== 'string') {
-      return stock!(args as never) as TensorInfo;
+    if (x.dtype !== 'float32' || (args.attrs.dataFormat && args.attrs.dataFormat !== 'NHWC') || process.env.UIR_STOCK_CONV === '1') return stock!(args as never) as TensorInfo;
+    const ci = convInfo(x.shape, filter.shape, args.attrs, false);
+    const out = b.makeOutput([ci.batchSize, ci.outHeight, ci.outWidth, O], 'float32');
+    const X = off(b, x), F = off(b, filter), Y = off(b, out);
+    if (isPointwise(ci, FH, FW)) { k.gemmNN(X, C, F, O, Y, O, size(x.shape) / C, O, C, 0); return out; }
+    new Float32Array(b.wasm.asm.memory.buffer, Y, size(out.shape)).fill(0);
+    const { batchSize: N, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = ci;
+    const pt = ci.padInfo.top, pl = ci.padInfo.left;
+    for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) {
+      const yRow = Y + (n * OH + oh) * OW * O * 4;
+      for (let fh = 0; fh < FH; fh++) {
+        const ih = oh * sh - pt + fh * dh;
+        if (ih < 0 || ih >= H) continue;
+        for (let fw = 0; fw < FW; fw++) {
+          const ow0 = Math.max(0, Math.ceil((pl - fw * dw) / sw)), ow1 = Math.min(OW - 1, Math.floor((W - 1 + pl - fw * dw) / sw));
+          if (ow1 < ow0) continue;
+          const inPos = (n * H + ih) * W + ow0 * sw - pl + fw * dw;
+          k.gemmNN(X + inPos * C * 4, sw * C, F + (fh * FW + fw) * C * O * 4, O, yRow + ow0 * O * 4, O, ow1 - ow0 + 1, O, C, 1);
+        }
+      }
     }
-    const P = size(x.shape) / C;
-    const out = b.makeOutput([...x.shape.slice(0, 3), O], 'float32');
-    k.gemmNN(off(b, x), C, off(b, filter), O, off(b, out), O, P, O, C, 0);
     return out;
   });
 
