@@ -15,10 +15,30 @@
 }
 
 /**
- * C[M,N] (+)= A[M,K] . B[K,N], row-major with leading dimensions (in floats). 4x8 register blocks: per k, two B
- * vectors and four broadcast A scalars feed eight accumulators.
+ * Floats of packing room gemmNN wants for these sizes (0: it works on B in place). A B of more than 32 KiB is copied
+ * in column panels of ~32 KiB, contiguous, so a panel stays in L1 while every row block of A passes over it: rows of a
+ * deep layer's weights lie 2-4 KiB apart, and reading 8 floats from each of K such rows thrashed the L1 sets.
  */
-export function gemmNN(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32, acc: i32): void {
+export function gemmPackFloats(M: i32, N: i32, K: i32): i32 {
+  if (M < 32 || K * N <= 8192 || N <= 8) return 0;
+  return K * gemmPanel(K);
+}
+// @ts-ignore: decorator
+@inline function gemmPanel(K: i32): i32 { return max<i32>(8, (8192 / max<i32>(K, 1)) & ~7); }
+
+/** C[M,N] (+)= A[M,K] . B[K,N], row-major with leading dimensions (in floats); `pack` has gemmPackFloats() floats or is 0. */
+export function gemmNN(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32, acc: i32, pack: usize): void {
+  if (!pack || gemmPackFloats(M, N, K) == 0) { gemmNNPanel(A, lda, B, ldb, C, ldc, M, N, K, acc); return; }
+  const NB = gemmPanel(K);
+  for (let j0 = 0; j0 < N; j0 += NB) {
+    const nb = min<i32>(NB, N - j0);
+    for (let k = 0; k < K; k++) memory.copy(pack + (<usize>(k * nb) << 2), B + (<usize>(k * ldb + j0) << 2), <usize>nb << 2);
+    gemmNNPanel(A, lda, pack, nb, C + (<usize>j0 << 2), ldc, M, nb, K, acc);
+  }
+}
+
+/** gemmNN on one panel of B. 4x8 register blocks: per k, two B vectors and four broadcast A scalars feed eight accumulators. */
+function gemmNNPanel(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32, acc: i32): void {
   const N8 = N & ~7;
   let i = 0;
   for (; i + 4 <= M; i += 4) {
@@ -33,8 +53,8 @@ export function gemmNN(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i3
       for (let k = 0; k < K; k++) {
         const ko = <usize>k << 2;
         const b0 = ld(b), b1 = ld(b + 16);
-        const x0 = f32x4.splat(load<f32>(a0 + ko)), x1 = f32x4.splat(load<f32>(a1 + ko));
-        const x2 = f32x4.splat(load<f32>(a2 + ko)), x3 = f32x4.splat(load<f32>(a3 + ko));
+        const x0 = v128.load32_splat(a0 + ko), x1 = v128.load32_splat(a1 + ko);
+        const x2 = v128.load32_splat(a2 + ko), x3 = v128.load32_splat(a3 + ko);
         s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
         s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
         s20 = madd(x2, b0, s20); s21 = madd(x2, b1, s21);
@@ -71,7 +91,7 @@ export function gemmNN(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i3
       let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
       let b = B + jo;
       for (let k = 0; k < K; k++) {
-        const x = f32x4.splat(load<f32>(a0 + (<usize>k << 2)));
+        const x = v128.load32_splat(a0 + (<usize>k << 2));
         s0 = madd(x, ld(b), s0); s1 = madd(x, ld(b + 16), s1);
         b += <usize>ldb << 2;
       }
@@ -93,11 +113,82 @@ export function gemmNN(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i3
  * K is walked in chunks that keep the A and B panels in cache while every 4 (M) x 8 (N) register block of C
  * accumulates over the chunk.
  */
-export function gemmTN(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32, acc: i32): void {
+export function gemmTN(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32, acc: i32, pack: usize): void {
   const KC = 256;
+  const packed = pack != 0 && gemmTNPackFloats(M, N, K) != 0;
   for (let k0 = 0; k0 < K; k0 += KC) {
-    const kn = min<i32>(KC, K - k0);
-    gemmTNPanel(A + (<usize>(k0 * lda) << 2), lda, B + (<usize>(k0 * ldb) << 2), ldb, C, ldc, M, N, kn, acc != 0 || k0 > 0 ? 1 : 0);
+    const kn = min<i32>(KC, K - k0), a = A + (<usize>(k0 * lda) << 2), b = B + (<usize>(k0 * ldb) << 2), ac = acc != 0 || k0 > 0 ? 1 : 0;
+    if (packed) gemmTNPacked(a, lda, b, ldb, C, ldc, M, N, kn, ac, pack);
+    else gemmTNPanel(a, lda, b, ldb, C, ldc, M, N, kn, ac);
+  }
+}
+
+/**
+ * Floats of packing room gemmTN wants (0: none). With large M and N the rows of A and B lie 1-4 KiB apart, and a 4x8
+ * block reading 16 and 32 bytes from each of 256 such rows thrashed the L1 sets; packed, each block's A and B are
+ * contiguous strips (A as [M/4][KC][4], B as [N/8][KC][8], zero-padded), plus 32 floats to spill partial blocks.
+ */
+export function gemmTNPackFloats(M: i32, N: i32, K: i32): i32 {
+  if (M < 16 || N < 16 || K < 64) return 0;
+  return 256 * (((M + 3) & ~3) + ((N + 7) & ~7)) + 32;
+}
+
+function gemmTNPacked(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32, acc: i32, pack: usize): void {
+  const Mp = (M + 3) & ~3, Np = (N + 7) & ~7;
+  const pa = pack, pb = pack + (<usize>(256 * Mp) << 2), spill = pb + (<usize>(256 * Np) << 2);
+  for (let i = 0; i < Mp; i += 4) {
+    const strip = pa + (<usize>(i * K) << 2);
+    for (let k = 0; k < K; k++) {
+      const src = A + (<usize>(k * lda + i) << 2), dst = strip + (<usize>(k * 4) << 2);
+      if (i + 4 <= M) v128.store(dst, v128.load(src));
+      else for (let r = 0; r < 4; r++) store<f32>(dst + (<usize>r << 2), i + r < M ? load<f32>(src + (<usize>r << 2)) : 0);
+    }
+  }
+  for (let j = 0; j < Np; j += 8) {
+    const strip = pb + (<usize>(j * K) << 2);
+    for (let k = 0; k < K; k++) {
+      const src = B + (<usize>(k * ldb + j) << 2), dst = strip + (<usize>(k * 8) << 2);
+      if (j + 8 <= N) { v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16); }
+      else for (let c = 0; c < 8; c++) store<f32>(dst + (<usize>c << 2), j + c < N ? load<f32>(src + (<usize>c << 2)) : 0);
+    }
+  }
+  for (let i = 0; i < Mp; i += 4) {
+    const sa = pa + (<usize>(i * K) << 2);
+    for (let j = 0; j < Np; j += 8) {
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+      let a = sa, b = pb + (<usize>(j * K) << 2);
+      for (let k = 0; k < K; k++) {
+        const b0 = ld(b), b1 = ld(b + 16);
+        const x0 = v128.load32_splat(a), x1 = v128.load32_splat(a, 4), x2 = v128.load32_splat(a, 8), x3 = v128.load32_splat(a, 12);
+        s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
+        s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
+        s20 = madd(x2, b0, s20); s21 = madd(x2, b1, s21);
+        s30 = madd(x3, b0, s30); s31 = madd(x3, b1, s31);
+        a += 16; b += 32;
+      }
+      const c = C + (<usize>(i * ldc + j) << 2), st = <usize>ldc << 2;
+      if (i + 4 <= M && j + 8 <= N) {
+        if (acc) {
+          s00 = f32x4.add(s00, ld(c)); s01 = f32x4.add(s01, ld(c + 16));
+          s10 = f32x4.add(s10, ld(c + st)); s11 = f32x4.add(s11, ld(c + st + 16));
+          s20 = f32x4.add(s20, ld(c + 2 * st)); s21 = f32x4.add(s21, ld(c + 2 * st + 16));
+          s30 = f32x4.add(s30, ld(c + 3 * st)); s31 = f32x4.add(s31, ld(c + 3 * st + 16));
+        }
+        v128.store(c, s00); v128.store(c + 16, s01);
+        v128.store(c + st, s10); v128.store(c + st + 16, s11);
+        v128.store(c + 2 * st, s20); v128.store(c + 2 * st + 16, s21);
+        v128.store(c + 3 * st, s30); v128.store(c + 3 * st + 16, s31);
+      } else {
+        // a partial block at the edge: spill, then store the rows and columns inside C
+        v128.store(spill, s00); v128.store(spill, s01, 16); v128.store(spill, s10, 32); v128.store(spill, s11, 48);
+        v128.store(spill, s20, 64); v128.store(spill, s21, 80); v128.store(spill, s30, 96); v128.store(spill, s31, 112);
+        for (let r = 0; r < 4 && i + r < M; r++) for (let q = 0; q < 8 && j + q < N; q++) {
+          const o = c + <usize>r * st + (<usize>q << 2), v = load<f32>(spill + (<usize>(r * 8 + q) << 2));
+          store<f32>(o, acc ? load<f32>(o) + v : v);
+        }
+      }
+    }
   }
 }
 
@@ -114,7 +205,7 @@ function gemmTNPanel(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32,
       if (rows == 4) {
         for (let k = 0; k < K; k++) {
           const b0 = ld(b), b1 = ld(b + 16);
-          const x0 = f32x4.splat(load<f32>(a)), x1 = f32x4.splat(load<f32>(a, 4)), x2 = f32x4.splat(load<f32>(a, 8)), x3 = f32x4.splat(load<f32>(a, 12));
+          const x0 = v128.load32_splat(a), x1 = v128.load32_splat(a, 4), x2 = v128.load32_splat(a, 8), x3 = v128.load32_splat(a, 12);
           s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
           s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
           s20 = madd(x2, b0, s20); s21 = madd(x2, b1, s21);
@@ -124,7 +215,7 @@ function gemmTNPanel(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32,
       } else {
         for (let k = 0; k < K; k++) {
           const b0 = ld(b), b1 = ld(b + 16);
-          const x0 = f32x4.splat(load<f32>(a));
+          const x0 = v128.load32_splat(a);
           const x1 = f32x4.splat(rows > 1 ? load<f32>(a, 4) : 0), x2 = f32x4.splat(rows > 2 ? load<f32>(a, 8) : 0);
           s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
           s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);

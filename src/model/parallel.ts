@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { builtFileBeside } from '../paths.js';
+import { heapView } from './kernels/register.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { sliceBatch, type Replica, type ReplicaBatch, type ReplicaSpec, type ReplicaStats } from './replica.js';
 
@@ -59,8 +60,11 @@ export class DataParallel {
     const bounds = Array.from({ length: k + 1 }, (_, i) => Math.round((i * batch.n) / k));
     const replies: Promise<WorkerReply>[] = [];
     if (k > 1) {
-      // publish the current weights, then start the workers on their slices
-      this.names.forEach((n, i) => this.weights.set(this.replica.vars.get(n)!.dataSync() as Float32Array, this.offsets[i]));
+      // publish the current weights (straight from the wasm heap where possible), then start the workers on their slices
+      this.names.forEach((n, i) => {
+        const v = this.replica.vars.get(n)!;
+        this.weights.set(heapView(v)?.data ?? (v.dataSync() as Float32Array), this.offsets[i]);
+      });
       this.workers.forEach((w, i) => {
         replies.push(new Promise((resolve) => { this.pending[i] = resolve; }));
         w.postMessage({ batch: sliceBatch(batch, bounds[i + 1]!, bounds[i + 2]!) } satisfies WorkerStep);
@@ -78,20 +82,29 @@ export class DataParallel {
       if (r.kind === 'done') { stats.loss += r.stats.loss; stats.l1 += r.stats.l1; stats.focal += r.stats.focal; stats.correct += r.stats.correct; }
     }
     stats.loss /= batch.n;
-    // size-weighted mean of the slices' gradients (each is the gradient of its slice's mean loss), summed in one
-    // pass over plain arrays: a few tf ops per variable cost more than the arithmetic (hundreds of variables)
+    // size-weighted mean of the slices' gradients (each is the gradient of its slice's mean loss), summed in one pass
+    // per variable straight into this thread's gradient on the wasm heap (no tensors made, nothing copied twice)
     const out: Record<string, tf.Tensor> = {};
     const w0 = mine.n / batch.n, ws = this.grads.map((_, w) => (bounds[w + 2]! - bounds[w + 1]!) / batch.n);
     this.names.forEach((n, i) => {
       const v = this.replica.vars.get(n)!, o = this.offsets[i]!;
-      const g = grads[v.name];
-      const acc = g ? (g.dataSync() as Float32Array).slice() : new Float32Array(v.size);
+      let g = grads[v.name];
+      let view = g ? heapView(g) : null;
+      if (!g || !view?.exclusive) {
+        // no gradient from this slice, a shared buffer, or not wasm: start from a fresh tensor
+        const fresh = g ? tf.mul(g, 1) : tf.zeros(v.shape);
+        g?.dispose();
+        g = fresh; view = heapView(g);
+      }
+      const acc = view?.data ?? (g.dataSync() as Float32Array).slice();
       for (let j = 0; j < acc.length; j++) acc[j]! *= w0;
       this.grads.forEach((wg, w) => {
         const s = ws[w]!;
         for (let j = 0; j < acc.length; j++) acc[j]! += wg[o + j]! * s;
       });
-      out[v.name] = tf.tensor(acc, v.shape);
+      out[v.name] = view ? g : tf.tensor(acc, v.shape);
+      if (!view) g.dispose();
+      delete grads[v.name];
     });
     for (const g of Object.values(grads)) g.dispose();
     return { grads: out, stats };

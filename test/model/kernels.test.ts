@@ -61,6 +61,8 @@ describe('wasm kernel pack vs cpu', () => {
 
   const convCases: [string, number[], number[], number, 'same' | 'valid'][] = [
     ['3x3 same stride 1, odd sizes', [2, 7, 9, 5], [3, 3, 5, 6], 1, 'same'],
+    ['3x3 same stride 1, 8+ outputs', [2, 7, 9, 5], [3, 3, 5, 11], 1, 'same'],
+    ['3x3 same to RGB (few outputs, many inputs)', [2, 7, 9, 10], [3, 3, 10, 3], 1, 'same'],
     ['3x3 valid stride 2', [2, 9, 8, 3], [3, 3, 3, 4], 2, 'valid'],
     ['5x5 same stride 2', [1, 11, 10, 4], [5, 5, 4, 9], 2, 'same'],
     ['1x1 (a GEMM)', [3, 6, 5, 13], [1, 1, 13, 7], 1, 'same'],
@@ -68,7 +70,7 @@ describe('wasm kernel pack vs cpu', () => {
   ];
   it('conv2d forward: 3x3 dilation 2, same and valid', () => {
     for (const pad of ['same', 'valid'] as const) {
-      expectClose((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, pad, 'NHWC', 2), [{ shape: [2, 9, 11, 5], seed: 5 }, { shape: [3, 3, 5, 7], seed: 6 }]);
+      expectClose((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, pad, 'NHWC', 2), [{ shape: [2, 9, 11, 5], seed: 5 }, { shape: [3, 3, 5, 10], seed: 6 }]);
     }
   });
   for (const [name, xs, ws, s, pad] of convCases) {
@@ -100,6 +102,17 @@ describe('wasm kernel pack vs cpu', () => {
       ]);
     });
   }
+
+  it('large GEMMs through the packed paths, with partial edge blocks (1x1 conv forward and gradients, matMul)', () => {
+    // gemmNN packs B when M >= 32 and K x N > 8192; gemmTN packs when M, N >= 16 and K >= 64
+    expectClose((x, w) => {
+      const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), tf.range(0, 2 * 8 * 9 * 93).reshape([2, 8, 9, 93]).mul(1e-3)));
+      return [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), ...tf.grads(f)([x!, w!])];
+    }, [{ shape: [2, 8, 9, 101], seed: 11 }, { shape: [1, 1, 101, 93], seed: 12 }]);
+    expectClose((a, b) => [tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D), tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, true, false)], [
+      { shape: [2, 70, 70], seed: 13 }, { shape: [2, 70, 130], seed: 14 },
+    ]);
+  });
 
   it('sum over leading axes, channel-axis split, concat and slice, identity and cast', () => {
     expectClose((x) => [tf.sum(x!, [0, 1, 2]), tf.sum(x!, [0, 1], true), tf.sum(x!, 3)], [{ shape: [2, 5, 3, 7], seed: 8 }]);

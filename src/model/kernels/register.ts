@@ -15,8 +15,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
 
 export interface TrainKernels {
-  gemmNN(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number): void;
-  gemmTN(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number): void;
+  gemmNN(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number, pack: number): void;
+  gemmPackFloats(M: number, N: number, K: number): number;
+  gemmTN(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number, pack: number): void;
+  gemmTNPackFloats(M: number, N: number, K: number): number;
   transpose2d(src: number, rows: number, cols: number, dst: number): void;
   colSum(src: number, rows: number, cols: number, dst: number): void;
   copyRows(src: number, srcStride: number, dst: number, dstStride: number, rows: number, len: number): void;
@@ -31,7 +33,7 @@ export interface TrainKernels {
 
 interface WasmBackendLike {
   wasm: { asm: { memory: WebAssembly.Memory } };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  dataIdMap: { get(dataId: object): { memoryOffset: number; refCount: number } };
   makeOutput(shape: number[], dtype: string): TensorInfo;
   incRef(dataId: object): void;
   disposeData(dataId: object, force?: boolean): boolean;
@@ -48,6 +50,17 @@ export function trainKernels(): TrainKernels {
 }
 
 const be = (b: unknown): WasmBackendLike => b as WasmBackendLike;
+
+/**
+ * A float32 tensor's data as a view onto the wasm heap (no copy), or null off the wasm backend. `exclusive` says
+ * whether no other tensor shares the data (zero-copy Identity shares it), i.e. whether writing through it is safe.
+ * The view is valid until the next allocation may grow the heap.
+ */
+export function heapView(t: tf.Tensor): { data: Float32Array; exclusive: boolean } | null {
+  if (tf.getBackend() !== 'wasm' || t.dtype !== 'float32') return null;
+  const b = be(tf.backend()), d = b.dataIdMap.get(t.dataId);
+  return { data: new Float32Array(b.wasm.asm.memory.buffer, d.memoryOffset, t.size), exclusive: d.refCount === 1 };
+}
 const off = (b: WasmBackendLike, t: TensorInfo): number => b.dataIdMap.get(t.dataId).memoryOffset;
 const size = (s: readonly number[]): number => s.reduce((a, c) => a * c, 1);
 
@@ -125,6 +138,20 @@ export function registerWasmTrainingKernels(): void {
   const inst = new WebAssembly.Instance(trainModule(), { env: { memory: backend.wasm.asm.memory } });
   kernels = inst.exports as unknown as TrainKernels;
   const k = kernels;
+  /** One large GEMM, with the packing room gemmNN asks for (per-tap GEMMs are small and pass 0 instead). */
+  const gemm = (b: WasmBackendLike, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number): void => {
+    const floats = k.gemmPackFloats(M, N, K);
+    if (!floats) { k.gemmNN(A, lda, B, ldb, C, ldc, M, N, K, acc, 0); return; }
+    const pack = temp(b, floats);
+    try { k.gemmNN(A, lda, B, ldb, C, ldc, M, N, K, acc, pack.ptr); } finally { pack.done(); }
+  };
+  /** The same for C (+)= A^T B over many positions. */
+  const gemmT = (b: WasmBackendLike, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number): void => {
+    const floats = k.gemmTNPackFloats(M, N, K);
+    if (!floats) { k.gemmTN(A, lda, B, ldb, C, ldc, M, N, K, acc, 0); return; }
+    const pack = temp(b, floats);
+    try { k.gemmTN(A, lda, B, ldb, C, ldc, M, N, K, acc, pack.ptr); } finally { pack.done(); }
+  };
 
   // --- zero-copy Identity and same-dtype Cast (the engine clones saved activations through these) ---
   register('Identity', ({ inputs, backend: b }) => { b.incRef(inputs.x!.dataId); return { dataId: inputs.x!.dataId, shape: inputs.x!.shape, dtype: inputs.x!.dtype }; });
@@ -143,9 +170,10 @@ export function registerWasmTrainingKernels(): void {
     const [FH, FW, C, O] = filter.shape as [number, number, number, number];
     if (x.dtype !== 'float32' || (args.attrs.dataFormat && args.attrs.dataFormat !== 'NHWC') || process.env.UIR_STOCK_CONV === '1') return stock!(args as never) as TensorInfo;
     const ci = convInfo(x.shape, filter.shape, args.attrs, false);
+    if (O < 8 && !isPointwise(ci, FH, FW)) return stock!(args as never) as TensorInfo; // our blocks are 8 wide along O
     const out = b.makeOutput([ci.batchSize, ci.outHeight, ci.outWidth, O], 'float32');
     const X = off(b, x), F = off(b, filter), Y = off(b, out);
-    if (isPointwise(ci, FH, FW)) { k.gemmNN(X, C, F, O, Y, O, size(x.shape) / C, O, C, 0); return out; }
+    if (isPointwise(ci, FH, FW)) { gemm(b, X, C, F, O, Y, O, size(x.shape) / C, O, C, 0); return out; }
     new Float32Array(b.wasm.asm.memory.buffer, Y, size(out.shape)).fill(0);
     const { batchSize: N, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = ci;
     const pt = ci.padInfo.top, pl = ci.padInfo.left;
@@ -158,7 +186,7 @@ export function registerWasmTrainingKernels(): void {
           const ow0 = Math.max(0, Math.ceil((pl - fw * dw) / sw)), ow1 = Math.min(OW - 1, Math.floor((W - 1 + pl - fw * dw) / sw));
           if (ow1 < ow0) continue;
           const inPos = (n * H + ih) * W + ow0 * sw - pl + fw * dw;
-          k.gemmNN(X + inPos * C * 4, sw * C, F + (fh * FW + fw) * C * O * 4, O, yRow + ow0 * O * 4, O, ow1 - ow0 + 1, O, C, 1);
+          k.gemmNN(X + inPos * C * 4, sw * C, F + (fh * FW + fw) * C * O * 4, O, yRow + ow0 * O * 4, O, ow1 - ow0 + 1, O, C, 1, 0);
         }
       }
     }
@@ -179,9 +207,21 @@ export function registerWasmTrainingKernels(): void {
     const out = b.makeOutput(fs, 'float32');
     const X = off(b, x), DY = off(b, dy), DW = off(b, out);
     new Float32Array(b.wasm.asm.memory.buffer, DW, size(fs)).fill(0);
-    if (isPointwise(ci, FH, FW)) { k.gemmTN(X, C, DY, O, DW, O, C, O, ci.batchSize * ci.inHeight * ci.inWidth, 1); return out; }
+    if (isPointwise(ci, FH, FW)) { gemmT(b, X, C, DY, O, DW, O, C, O, ci.batchSize * ci.inHeight * ci.inWidth, 1); return out; }
+    if (O < 8 && C >= 8) {
+      // few output channels (the last conv, to RGB): the 8-wide SIMD blocks run along C instead, on dW^T = dY^T X
+      const t = temp(b, FH * FW * O * C);
+      try {
+        new Float32Array(b.wasm.asm.memory.buffer, t.ptr, FH * FW * O * C).fill(0);
+        forEachTapRun(ci, FH, FW, (tap, inPos, outPos, count) => {
+          k.gemmTN(DY + outPos * O * 4, O, X + inPos * C * 4, ci.strideWidth * C, t.ptr + tap * O * C * 4, C, O, C, count, 1, 0);
+        });
+        for (let tap = 0; tap < FH * FW; tap++) k.transpose2d(t.ptr + tap * O * C * 4, O, C, DW + tap * C * O * 4);
+      } finally { t.done(); }
+      return out;
+    }
     forEachTapRun(ci, FH, FW, (tap, inPos, outPos, count) => {
-      k.gemmTN(X + inPos * C * 4, ci.strideWidth * C, DY + outPos * O * 4, O, DW + tap * C * O * 4, O, C, O, count, 1);
+      k.gemmTN(X + inPos * C * 4, ci.strideWidth * C, DY + outPos * O * 4, O, DW + tap * C * O * 4, O, C, O, count, 1, 0);
     });
     return out;
   });
@@ -200,9 +240,9 @@ export function registerWasmTrainingKernels(): void {
     const wt = temp(b, FH * FW * O * C);
     try {
       for (let t = 0; t < FH * FW; t++) k.transpose2d(F + t * C * O * 4, C, O, wt.ptr + t * O * C * 4); // [C,O] -> [O,C] per tap
-      if (isPointwise(ci, FH, FW)) k.gemmNN(DY, O, wt.ptr, C, DX, C, ci.batchSize * ci.inHeight * ci.inWidth, C, O, 1);
+      if (isPointwise(ci, FH, FW)) gemm(b, DY, O, wt.ptr, C, DX, C, ci.batchSize * ci.inHeight * ci.inWidth, C, O, 1);
       else forEachTapRun(ci, FH, FW, (tap, inPos, outPos, count) => {
-        k.gemmNN(DY + outPos * O * 4, O, wt.ptr + tap * O * C * 4, C, DX + inPos * C * 4, ci.strideWidth * C, count, C, O, 1);
+        k.gemmNN(DY + outPos * O * 4, O, wt.ptr + tap * O * C * 4, C, DX + inPos * C * 4, ci.strideWidth * C, count, C, O, 1, 0);
       });
     } finally { wt.done(); }
     return out;
@@ -256,8 +296,8 @@ export function registerWasmTrainingKernels(): void {
         let bp = B + (bb === 1 ? 0 : i * br * bc * 4);
         if (bt && (i === 0 || bb !== 1)) k.transpose2d(bp, N, K, bt.ptr);
         if (bt) bp = bt.ptr;
-        if (tA) k.gemmTN(ap, M, bp, N, C + i * M * N * 4, N, M, N, K, 0);
-        else k.gemmNN(ap, K, bp, N, C + i * M * N * 4, N, M, N, K, 0);
+        if (tA) gemmT(b, ap, M, bp, N, C + i * M * N * 4, N, M, N, K, 0);
+        else gemm(b, ap, K, bp, N, C + i * M * N * 4, N, M, N, K, 0);
       }
     } finally { bt?.done(); }
     return out;
