@@ -188,6 +188,37 @@ export function addScaledClamp(a: usize, b: usize, s: f32, dst: usize, n: i32): 
   }
 }
 
+/**
+ * addScaledClamp for an 8-bit source: clamp01(src8 / 255 + s * b), the source read as u8ToF32 reads it, written as
+ * floats to `dst` and/or as bytes quantised as f32ToU8 does to `dst8` (either may be 0): the same values as
+ * converting, adding and quantising separately.
+ */
+export function addScaledClampU8(src8: usize, b: usize, s: f32, dst: usize, dst8: usize, n: i32): void {
+  const sv = f32x4.splat(s), zero = f32x4.splat(0), one = f32x4.splat(1), inv = f32x4.splat(<f32>(1.0 / 255.0));
+  const k = f32x4.splat(255), h = f32x4.splat(0.5);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const x = v128.load(src8 + <usize>i), o = <usize>i << 2;
+    const l16 = i16x8.extend_low_i8x16_u(x), h16 = i16x8.extend_high_i8x16_u(x);
+    const v0 = f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(l16)), inv), f32x4.mul(sv, v128.load(b + o))), zero), one);
+    const v1 = f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(l16)), inv), f32x4.mul(sv, v128.load(b + o, 16))), zero), one);
+    const v2 = f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(h16)), inv), f32x4.mul(sv, v128.load(b + o, 32))), zero), one);
+    const v3 = f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(h16)), inv), f32x4.mul(sv, v128.load(b + o, 48))), zero), one);
+    if (dst) { v128.store(dst + o, v0); v128.store(dst + o, v1, 16); v128.store(dst + o, v2, 32); v128.store(dst + o, v3, 48); }
+    if (dst8) {
+      const q0 = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(v0, k), h)), q1 = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(v1, k), h));
+      const q2 = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(v2, k), h)), q3 = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(v3, k), h));
+      v128.store(dst8 + <usize>i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
+    }
+  }
+  for (; i < n; i++) {
+    let v = <f32>load<u8>(src8 + <usize>i) * <f32>(1.0 / 255.0) + s * load<f32>(b + (<usize>i << 2));
+    v = v > 0 ? (v < 1 ? v : 1) : 0;
+    if (dst) store<f32>(dst + (<usize>i << 2), v);
+    if (dst8) store<u8>(dst8 + <usize>i, <u8>(<i32>(v * 255.0 + 0.5)));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Fast PNG encoding (the idea of fpng/fpnge): Paeth filter + one dynamic-Huffman deflate block of literals only.
 // Filtered photographs hold few long repeats, so dropping LZ77 matching costs a few percent of size and makes the

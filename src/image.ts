@@ -19,11 +19,12 @@ export interface Image {
 
 /**
  * An RGB image that exists as 8-bit samples first: from a decoder, a codec operator, or an operator that wrote its
- * quantised result directly. Its float samples are made on first use of `data` (bytes / 255, or the operator's own
- * float result), so a pair that is only read, degraded and written as 8 bits never makes them. `bytes` is an
- * accessor on the prototype, so a spread copy (`{ ...img, data }`) never carries bytes that no longer match its data;
- * assigning `data` drops them too. Images are never modified in place once made (clamp01 on an operator's own fresh
- * output is the one exception, and it cannot change a value in [0, 1]).
+ * quantised result directly. Its floats are made on first use of `data` (bytes / 255, or the operator's own float
+ * result), so a pair that is only read, degraded and written as 8 bits never makes them. They are made on the isolated
+ * wasm instance (wasm.isolated), never in the main scratch arena, which a caller may be using when it first reads
+ * `data`. `bytes` is an accessor on the prototype, so a spread copy (`{ ...img, data }`) never carries bytes that no
+ * longer match its data; assigning `data` drops them too. Images are never modified in place once made (clamp01 on an
+ * operator's own fresh output is the one exception, and it leaves byte images alone).
  */
 class ByteImage implements Image {
   #bytes: Uint8Array | undefined;
@@ -36,7 +37,11 @@ class ByteImage implements Image {
     this.#floats = floats;
   }
   get data(): Float32Array {
-    if (!this.#data) { this.#data = this.#floats ? this.#floats() : bytesToFloats(this.#bytes!); this.#floats = undefined; }
+    if (!this.#data) {
+      const bytes = this.#bytes!;
+      this.#data = this.#floats ? this.#floats() : wasm.isolated((a) => bytesToFloatsOn(a, bytes));
+      this.#floats = undefined;
+    }
     return this.#data;
   }
   set data(v: Float32Array) { this.#data = v; this.#bytes = undefined; this.#floats = undefined; }
@@ -44,8 +49,9 @@ class ByteImage implements Image {
 }
 
 /**
- * Wrap 8-bit interleaved RGB (not copied; the caller hands it over) as an Image whose float samples are made on first
- * use: bytes / 255, or `floats()` when given, which must return samples in [0, 1] whose quantisation is exactly `bytes`.
+ * Wrap 8-bit interleaved RGB (not copied; the caller hands it over) as an Image whose floats are made on first use:
+ * bytes / 255, or `floats()` when given, which must return samples in [0, 1] whose quantisation (as toUint8 makes it)
+ * is exactly `bytes`, and must do its wasm work inside wasm.isolated().
  */
 export function imageFromBytes(bytes: Uint8Array, width: number, height: number, floats?: () => Float32Array): Image {
   return new ByteImage(bytes, width, height, floats);
@@ -122,14 +128,14 @@ export function toUint8(img: Image): Uint8Array {
 
 /** Bytes to floats in [0, 1] (x / 255). */
 export function fromUint8(bytes: Uint8Array, width: number, height: number, channels = 3): Image {
-  return { data: bytesToFloats(bytes), width, height, channels };
+  wasm.reset();
+  return { data: bytesToFloatsOn(wasm.mainArena, bytes), width, height, channels };
 }
 
-function bytesToFloats(bytes: Uint8Array): Float32Array {
+function bytesToFloatsOn(a: wasm.Arena, bytes: Uint8Array): Float32Array {
   const n = bytes.length;
-  wasm.reset();
-  const src = wasm.scratch(n), dst = wasm.scratch(n * 4);
-  wasm.u8(src, n).set(bytes);
-  wasm.kernels().u8ToF32(src, dst, n);
-  return wasm.f32(dst, n).slice();
+  const src = a.scratch(n), dst = a.scratch(n * 4);
+  a.u8(src, n).set(bytes);
+  a.kernels.u8ToF32(src, dst, n);
+  return a.f32(dst, n).slice();
 }

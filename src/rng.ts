@@ -128,18 +128,25 @@ export class Rng {
    * Write n samples straight into wasm scratch memory at `ptr` (for kernels that consume them in place).
    * The caller owns the scratch arena (wasm.reset() before its own allocations).
    */
-  fillAt(ptr: number, n: number, kind: 'normal' | 'uniform'): void {
-    const k = wasm.kernels();
-    this.withState((st) => (kind === 'normal' ? k.fillNormal(ptr, n, st) : k.fillUniform(ptr, n, st)));
+  fillAt(ptr: number, n: number, kind: 'normal' | 'uniform', arena: wasm.Arena = wasm.mainArena): void {
+    const k = arena.kernels;
+    this.withState((st) => (kind === 'normal' ? k.fillNormal(ptr, n, st) : k.fillUniform(ptr, n, st)), arena);
   }
 
   /** Lend this generator's state to a wasm kernel (as 4 u32 at a scratch pointer) and take it back after. */
-  withState(fn: (statePtr: number) => void): void {
-    const st = wasm.scratch(16);
-    wasm.u32(st, 4).set([this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0]);
+  withState(fn: (statePtr: number) => void, arena: wasm.Arena = wasm.mainArena): void {
+    const st = arena.scratch(16);
+    arena.u32(st, 4).set([this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0]);
     fn(st);
-    const s = wasm.u32(st, 4);
+    const s = arena.u32(st, 4);
     this.a = s[0]! | 0; this.b = s[1]! | 0; this.c = s[2]! | 0; this.d = s[3]! | 0;
+  }
+
+  /** A copy at the same point of the stream (it continues exactly as this one would). */
+  clone(): Rng {
+    const r = Object.create(Rng.prototype) as Rng;
+    Object.assign(r, { key: this.key, a: this.a, b: this.b, c: this.c, d: this.d, spare: this.spare });
+    return r;
   }
 
   /** Poisson(lambda) by inversion (small lambda) or PTRS (Hormann 1993) for lambda >= 10. */

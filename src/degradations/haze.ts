@@ -33,21 +33,22 @@ export const HAZE_BETAS = [0.25, 0.4, 0.55, 0.7, 0.9, 1.1, 1.35, 1.6, 1.9, 2.25,
 /**
  * I = J t + A (1 - t) with t = exp(-beta d), clamped to [0, 1]; d is a single-channel depth grid of w x h read
  * bilinearly over the image (w = width, h = height: one depth per pixel). An 8-bit input (a decoded photo) is read as
- * bytes and the result is made as bytes, its floats only when asked for (the same values either way).
+ * bytes and the result made as bytes, its floats only when asked for (the same values either way).
  */
 export function scatter(img: Image, depth: Float32Array, beta: number, airlight: readonly number[], w = img.width, h = img.height): Image {
   const { width: W, height: H } = img, n = W * H * 3, bytes = img.bytes;
-  const run = (floats: boolean): Float32Array | Uint8Array => {
-    wasm.reset();
-    const src = bytes ? wasm.scratch(n + 16) : wasm.scratch(n * 4), dp = wasm.scratch(w * h * 4), tmp = wasm.scratch(W * 8 + w * 4);
-    const dst = floats ? wasm.scratch(n * 4) : 0, dst8 = floats ? 0 : wasm.scratch(n);
-    if (bytes) wasm.u8(src, n).set(bytes); else wasm.f32(src, n).set(img.data);
-    wasm.f32(dp, w * h).set(depth);
-    wasm.kernels().hazeScatter(src, bytes ? 1 : 0, W, H, dp, w, h, beta, airlight[0]!, airlight[1]!, airlight[2]!, dst, dst8, tmp);
-    return floats ? wasm.f32(dst, n).slice() : wasm.u8(dst8, n).slice();
+  const run = (a: wasm.Arena, floats: boolean): Float32Array | Uint8Array => {
+    const src = bytes ? a.scratch(n + 16) : a.scratch(n * 4), dp = a.scratch(w * h * 4), tmp = a.scratch(W * 8 + w * 4);
+    const dst = floats ? a.scratch(n * 4) : 0, dst8 = floats ? 0 : a.scratch(n);
+    if (bytes) a.u8(src, n).set(bytes); else a.f32(src, n).set(img.data);
+    a.f32(dp, w * h).set(depth);
+    a.kernels.hazeScatter(src, bytes ? 1 : 0, W, H, dp, w, h, beta, airlight[0]!, airlight[1]!, airlight[2]!, dst, dst8, tmp);
+    return floats ? a.f32(dst, n).slice() : a.u8(dst8, n).slice();
   };
-  if (bytes) return imageFromBytes(run(false) as Uint8Array, W, H, () => run(true) as Float32Array);
-  return { data: run(true) as Float32Array, width: W, height: H, channels: 3 };
+  wasm.reset();
+  if (!bytes) return { data: run(wasm.mainArena, true) as Float32Array, width: W, height: H, channels: 3 };
+  // bytes in, bytes out; the floats (the same kernel writing floats) only if asked for
+  return imageFromBytes(run(wasm.mainArena, false) as Uint8Array, W, H, () => wasm.isolated((a) => run(a, true) as Float32Array));
 }
 
 /**

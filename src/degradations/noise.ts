@@ -5,8 +5,7 @@
  * (Poisson: peak = 0.45 / sigma^2 photons at white, since var = x / peak and mean intensity is ~0.45;
  * impulse: amount = 3 sigma^2, since an impulse costs ~1/3 in squared error).
  */
-import type { Image } from '../image.js';
-import { clamp01 } from '../image.js';
+import { clamp01, imageFromBytes, type Image } from '../image.js';
 import { Rng, logGamma } from '../rng.js';
 import * as wasm from '../imgproc/wasm.js';
 import { defineSpec, r4 } from './spec.js';
@@ -30,6 +29,7 @@ export interface NoiseParams {
 export const NOISE_SIGMAS = [2, 4, 6, 8, 10, 12, 15, 20, 25, 30, 35, 40, 50, 60, 70, 80] as const;
 
 export function addGaussianNoise(img: Image, sigma: number, gray: boolean, rng: Rng): Image {
+  if (!gray && img.bytes) return addGaussianNoiseBytes(img, img.bytes, sigma, rng);
   const n = img.width * img.height, d = img.data, out = new Float32Array(d.length);
   if (gray) {
     const z = new Float32Array(n);
@@ -47,6 +47,23 @@ export function addGaussianNoise(img: Image, sigma: number, gray: boolean, rng: 
   rng.fillAt(z, n3, 'normal');
   wasm.kernels().addScaledClamp(a, z, sigma, a, n3);
   return { data: wasm.f32(a, n3).slice(), width: img.width, height: img.height, channels: 3 };
+}
+
+/**
+ * addGaussianNoise (colour) of an 8-bit image, bytes in and bytes out: the same draws and the same values, with the
+ * floats made only when asked for (by drawing the same noise again from a copy of the generator).
+ */
+function addGaussianNoiseBytes(img: Image, bytes: Uint8Array, sigma: number, rng: Rng): Image {
+  const n3 = bytes.length, again = rng.clone();
+  const run = (a: wasm.Arena, r: Rng, floats: boolean): Float32Array | Uint8Array => {
+    const src = a.scratch(n3), z = a.scratch(n3 * 4), dst = floats ? a.scratch(n3 * 4) : 0, dst8 = floats ? 0 : a.scratch(n3);
+    a.u8(src, n3).set(bytes);
+    r.fillAt(z, n3, 'normal', a);
+    a.kernels.addScaledClampU8(src, z, sigma, dst, dst8, n3);
+    return floats ? a.f32(dst, n3).slice() : a.u8(dst8, n3).slice();
+  };
+  wasm.reset();
+  return imageFromBytes(run(wasm.mainArena, rng, false) as Uint8Array, img.width, img.height, () => wasm.isolated((a) => run(a, again, true) as Float32Array));
 }
 
 /**

@@ -18,6 +18,7 @@ interface Exports {
   fillNormal(dst: number, n: number, state: number): void;
   fillUniform(dst: number, n: number, state: number): void;
   addScaledClamp(a: number, b: number, s: number, dst: number, n: number): void;
+  addScaledClampU8(src8: number, b: number, s: number, dst: number, dst8: number, n: number): void;
   pngFilterPaeth(src: number, width: number, height: number, dst: number, zeroRow: number): void;
   histogram(src: number, n: number, hist: number): void;
   adler32(src: number, n: number): number;
@@ -28,35 +29,62 @@ interface Exports {
   huffLiterals(src: number, n: number, codes: number, lens: number, out: number, headBytes: number, headAcc: number, headBits: number, pairs: number): number;
 }
 
-let wasm: Exports | null = null;
-let base = 0;
-let top = 0;
-
-export function kernels(): Exports {
-  if (wasm) return wasm;
-  const file = path.join(packageRoot(), 'wasm', 'image.wasm');
-  if (!existsSync(file)) throw new Error(`uir: ${file} is missing; run \`npm run build\` (it compiles the SIMD kernels)`);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { abort: () => { throw new Error('wasm abort'); } } });
-  wasm = instance.exports as unknown as Exports;
-  base = top = (wasm.memory.buffer.byteLength + 63) & ~63;
-  return wasm;
+/** One instance of the kernels with its own memory and bump arena. */
+export class Arena {
+  private exports: Exports | null = null;
+  private base = 0;
+  private top = 0;
+  get kernels(): Exports {
+    if (this.exports) return this.exports;
+    const file = path.join(packageRoot(), 'wasm', 'image.wasm');
+    if (!existsSync(file)) throw new Error(`uir: ${file} is missing; run \`npm run build\` (it compiles the SIMD kernels)`);
+    module ??= new WebAssembly.Module(readFileSync(file));
+    const instance = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('wasm abort'); } } });
+    this.exports = instance.exports as unknown as Exports;
+    this.base = this.top = (this.exports.memory.buffer.byteLength + 63) & ~63;
+    return this.exports;
+  }
+  /** Start a new set of scratch regions (invalidates earlier ones). */
+  reset(): void { void this.kernels; this.top = this.base; }
+  /** A 64-byte aligned region of `bytes` bytes; grows memory when needed. Returns its byte offset. */
+  scratch(bytes: number): number {
+    const k = this.kernels, at = this.top;
+    this.top = (this.top + bytes + 63) & ~63;
+    const have = k.memory.buffer.byteLength;
+    if (this.top > have) k.memory.grow(Math.ceil((this.top - have) / 65536));
+    return at;
+  }
+  f32(ptr: number, n: number): Float32Array { return new Float32Array(this.kernels.memory.buffer, ptr, n); }
+  u8(ptr: number, n: number): Uint8Array { return new Uint8Array(this.kernels.memory.buffer, ptr, n); }
+  u32(ptr: number, n: number): Uint32Array { return new Uint32Array(this.kernels.memory.buffer, ptr, n); }
 }
+
+let module: WebAssembly.Module | null = null;
+const main = new Arena();
+const side = new Arena();
+let inSide = false;
+
+/**
+ * Run fn on a second instance with its own memory and arena: for work that may start while a caller holds regions
+ * and typed-array views of the main arena (an image making its floats on first use of `data`), which a reset or a
+ * memory growth of the main arena would clobber or detach. Not re-entrant.
+ */
+export function isolated<T>(fn: (a: Arena) => T): T {
+  if (inSide) throw new Error('uir: wasm.isolated() is not re-entrant');
+  inSide = true;
+  try { side.reset(); return fn(side); } finally { inSide = false; }
+}
+
+/** The main arena (what the module-level functions below use). */
+export const mainArena = main;
+
+export function kernels(): Exports { return main.kernels; }
 
 /** Start a new set of scratch regions (invalidates earlier ones). */
-export function reset(): void {
-  kernels();
-  top = base;
-}
+export function reset(): void { main.reset(); }
 
 /** A 64-byte aligned region of `bytes` bytes; grows memory when needed. Returns its byte offset. */
-export function scratch(bytes: number): number {
-  const k = kernels();
-  const at = top;
-  top = (top + bytes + 63) & ~63;
-  const have = k.memory.buffer.byteLength;
-  if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
-  return at;
-}
+export function scratch(bytes: number): number { return main.scratch(bytes); }
 
 export function f32(ptr: number, n: number): Float32Array {
   return new Float32Array(kernels().memory.buffer, ptr, n);

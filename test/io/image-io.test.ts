@@ -6,7 +6,8 @@ import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { readImage, writeImage, DEFAULT_MAX_PIXELS } from '../../src/io/image-io.js';
 import { InputError, OutputError } from '../../src/errors.js';
-import { toUint8 } from '../../src/image.js';
+import { toUint8, fromUint8 } from '../../src/image.js';
+import { gaussianBlur } from '../../src/imgproc/filter.js';
 import { copyShared, tempDir } from '../helpers.js';
 
 /** A 24-bit bottom-up BMP written by hand (the format's own layout), for the BMP decoder. */
@@ -123,6 +124,18 @@ describe('byte-backed images', () => {
     changed.data = new Float32Array(changed.data.length); // all black now
     expect(changed.bytes).toBeUndefined();
     expect(toUint8(changed).every((v) => v === 0)).toBe(true);
+  });
+  it('make their floats without touching the wasm scratch arena (an operator may read data with regions live)', async () => {
+    const [file] = await copyShared('Kodak24/gt', ['kodim03.png']);
+    const { image } = await readImage(file!);
+    const blurred = gaussianBlur(image, 2); // pads into the arena, then reads image.data for the first time
+    const viaFloats = gaussianBlur({ data: (await readImage(file!)).image.data.slice(), width: 768, height: 512, channels: 3 }, 2);
+    expect(Buffer.from(blurred.data.buffer).equals(Buffer.from(viaFloats.data.buffer))).toBe(true);
+    expect(image.data[5]).toBe(fromUint8(image.bytes!, 768, 512).data[5]); // bytes / 255 exactly as the wasm kernel makes it
+    let same = true;
+    const ref = fromUint8(image.bytes!, 768, 512).data;
+    for (let i = 0; i < ref.length; i++) if (ref[i] !== image.data[i]) { same = false; break; }
+    expect(same).toBe(true);
   });
 });
 
