@@ -126,16 +126,16 @@ export function gemmTN(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i3
 /**
  * Floats of packing room gemmTN wants (0: none). With large M and N the rows of A and B lie 1-4 KiB apart, and a 4x8
  * block reading 16 and 32 bytes from each of 256 such rows thrashed the L1 sets; packed, each block's A and B are
- * contiguous strips (A as [M/4][KC][4], B as [N/8][KC][8], zero-padded), plus 32 floats to spill partial blocks.
+ * contiguous strips (A as [M/4][KC][4], B as [N/8][KC][8], zero-padded).
  */
 export function gemmTNPackFloats(M: i32, N: i32, K: i32): i32 {
-  if (M < 16 || N < 16 || K < 64) return 0;
-  return 256 * (((M + 3) & ~3) + ((N + 7) & ~7)) + 32;
+  if (M < 16 || N < 16 || K < 64 || M * N < 16384) return 0; // measured: no gain below 128 x 128 channels
+  return 256 * (((M + 3) & ~3) + ((N + 7) & ~7));
 }
 
 function gemmTNPacked(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32, acc: i32, pack: usize): void {
   const Mp = (M + 3) & ~3, Np = (N + 7) & ~7;
-  const pa = pack, pb = pack + (<usize>(256 * Mp) << 2), spill = pb + (<usize>(256 * Np) << 2);
+  const pa = pack, pb = pack + (<usize>(256 * Mp) << 2);
   for (let i = 0; i < Mp; i += 4) {
     const strip = pa + (<usize>(i * K) << 2);
     for (let k = 0; k < K; k++) {
@@ -152,42 +152,10 @@ function gemmTNPacked(A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32
       else for (let c = 0; c < 8; c++) store<f32>(dst + (<usize>c << 2), j + c < N ? load<f32>(src + (<usize>c << 2)) : 0);
     }
   }
-  for (let i = 0; i < Mp; i += 4) {
-    const sa = pa + (<usize>(i * K) << 2);
-    for (let j = 0; j < Np; j += 8) {
-      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
-      let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-      let a = sa, b = pb + (<usize>(j * K) << 2);
-      for (let k = 0; k < K; k++) {
-        const b0 = ld(b), b1 = ld(b + 16);
-        const x0 = v128.load32_splat(a), x1 = v128.load32_splat(a, 4), x2 = v128.load32_splat(a, 8), x3 = v128.load32_splat(a, 12);
-        s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
-        s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
-        s20 = madd(x2, b0, s20); s21 = madd(x2, b1, s21);
-        s30 = madd(x3, b0, s30); s31 = madd(x3, b1, s31);
-        a += 16; b += 32;
-      }
-      const c = C + (<usize>(i * ldc + j) << 2), st = <usize>ldc << 2;
-      if (i + 4 <= M && j + 8 <= N) {
-        if (acc) {
-          s00 = f32x4.add(s00, ld(c)); s01 = f32x4.add(s01, ld(c + 16));
-          s10 = f32x4.add(s10, ld(c + st)); s11 = f32x4.add(s11, ld(c + st + 16));
-          s20 = f32x4.add(s20, ld(c + 2 * st)); s21 = f32x4.add(s21, ld(c + 2 * st + 16));
-          s30 = f32x4.add(s30, ld(c + 3 * st)); s31 = f32x4.add(s31, ld(c + 3 * st + 16));
-        }
-        v128.store(c, s00); v128.store(c + 16, s01);
-        v128.store(c + st, s10); v128.store(c + st + 16, s11);
-        v128.store(c + 2 * st, s20); v128.store(c + 2 * st + 16, s21);
-        v128.store(c + 3 * st, s30); v128.store(c + 3 * st + 16, s31);
-      } else {
-        // a partial block at the edge: spill, then store the rows and columns inside C
-        v128.store(spill, s00); v128.store(spill, s01, 16); v128.store(spill, s10, 32); v128.store(spill, s11, 48);
-        v128.store(spill, s20, 64); v128.store(spill, s21, 80); v128.store(spill, s30, 96); v128.store(spill, s31, 112);
-        for (let r = 0; r < 4 && i + r < M; r++) for (let q = 0; q < 8 && j + q < N; q++) {
-          const o = c + <usize>r * st + (<usize>q << 2), v = load<f32>(spill + (<usize>(r * 8 + q) << 2));
-          store<f32>(o, acc ? load<f32>(o) + v : v);
-        }
-      }
+  // each 4 x 8 block of C: the panel kernel over one A strip (lda 4) and one B strip (ldb 8), now contiguous
+  for (let i = 0; i < M; i += 4) {
+    for (let j = 0; j < N; j += 8) {
+      gemmTNPanel(pa + (<usize>(i * K) << 2), 4, pb + (<usize>(j * K) << 2), 8, C + (<usize>(i * ldc + j) << 2), ldc, min<i32>(4, M - i), min<i32>(8, N - j), K, acc);
     }
   }
 }
