@@ -57,6 +57,7 @@ export class Arena {
   f32(ptr: number, n: number): Float32Array { return new Float32Array(this.kernels.memory.buffer, ptr, n); }
   u8(ptr: number, n: number): Uint8Array { return new Uint8Array(this.kernels.memory.buffer, ptr, n); }
   u32(ptr: number, n: number): Uint32Array { return new Uint32Array(this.kernels.memory.buffer, ptr, n); }
+  i32(ptr: number, n: number): Int32Array { return new Int32Array(this.kernels.memory.buffer, ptr, n); }
 }
 
 let module: WebAssembly.Module | null = null;
@@ -86,15 +87,7 @@ export function reset(): void { main.reset(); }
 /** A 64-byte aligned region of `bytes` bytes; grows memory when needed. Returns its byte offset. */
 export function scratch(bytes: number): number { return main.scratch(bytes); }
 
-export function f32(ptr: number, n: number): Float32Array {
-  return new Float32Array(kernels().memory.buffer, ptr, n);
-}
-export function u8(ptr: number, n: number): Uint8Array {
-  return new Uint8Array(kernels().memory.buffer, ptr, n);
-}
-export function i32(ptr: number, n: number): Int32Array {
-  return new Int32Array(kernels().memory.buffer, ptr, n);
-}
-export function u32(ptr: number, n: number): Uint32Array {
-  return new Uint32Array(kernels().memory.buffer, ptr, n);
-}
+export function f32(ptr: number, n: number): Float32Array { return main.f32(ptr, n); }
+export function u8(ptr: number, n: number): Uint8Array { return main.u8(ptr, n); }
+export function i32(ptr: number, n: number): Int32Array { return main.i32(ptr, n); }
+export function u32(ptr: number, n: number): Uint32Array { return main.u32(ptr, n); }

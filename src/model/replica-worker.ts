@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.js';
 import { buildReplica } from './replica.js';
+import { heapView } from './kernels/register.js';
 import type { WorkerInit, WorkerReply, WorkerStep } from './parallel.js';
 import type { ReplicaStats } from './replica.js';
 
@@ -36,7 +37,7 @@ try {
       value.dispose();
       vars.forEach((v, i) => {
         const t = g[v.name];
-        if (t) grads.set(t.dataSync() as Float32Array, offsets[i]); else grads.fill(0, offsets[i]!, offsets[i]! + v.size);
+        if (t) grads.set(heapView(t)?.data ?? (t.dataSync() as Float32Array), offsets[i]); else grads.fill(0, offsets[i]!, offsets[i]! + v.size);
       });
       for (const t of Object.values(g)) t.dispose();
       send({ kind: 'done', stats });

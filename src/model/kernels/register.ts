@@ -91,19 +91,24 @@ function convInfo(xShape: number[], filterShape: number[], attrs: NamedAttrMap, 
 
 /**
  * For each filter tap and each output row, the run of output columns whose input column lies inside the image:
- * fn(tap, inputRowOffset, outputRowOffset, count) with offsets in elements of one channel vector.
+ * fn(tap, inputRowOffset, outputRowOffset, count) with offsets in elements of one channel vector. Order 'taps' walks
+ * all rows for one tap, then the next; 'rows' walks all taps for one output row, then the next (the row stays in cache
+ * while it accumulates: the forward conv).
  */
-function forEachTapRun(ci: ReturnType<typeof convInfo>, FH: number, FW: number, fn: (tap: number, inPos: number, outPos: number, count: number) => void): void {
+function forEachTapRun(ci: ReturnType<typeof convInfo>, FH: number, FW: number, fn: (tap: number, inPos: number, outPos: number, count: number) => void, order: 'taps' | 'rows' = 'taps'): void {
   const { batchSize: N, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = ci;
   const pt = ci.padInfo.top, pl = ci.padInfo.left;
-  for (let fh = 0; fh < FH; fh++) for (let fw = 0; fw < FW; fw++) {
+  const run = (fh: number, fw: number, n: number, oh: number): void => {
+    const ih = oh * sh - pt + fh * dh;
+    if (ih < 0 || ih >= H) return;
     const ow0 = Math.max(0, Math.ceil((pl - fw * dw) / sw)), ow1 = Math.min(OW - 1, Math.floor((W - 1 + pl - fw * dw) / sw));
-    if (ow1 < ow0) continue;
-    for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) {
-      const ih = oh * sh - pt + fh * dh;
-      if (ih < 0 || ih >= H) continue;
-      fn(fh * FW + fw, (n * H + ih) * W + ow0 * sw - pl + fw * dw, (n * OH + oh) * OW + ow0, ow1 - ow0 + 1);
-    }
+    if (ow1 < ow0) return;
+    fn(fh * FW + fw, (n * H + ih) * W + ow0 * sw - pl + fw * dw, (n * OH + oh) * OW + ow0, ow1 - ow0 + 1);
+  };
+  if (order === 'rows') {
+    for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let fh = 0; fh < FH; fh++) for (let fw = 0; fw < FW; fw++) run(fh, fw, n, oh);
+  } else {
+    for (let fh = 0; fh < FH; fh++) for (let fw = 0; fw < FW; fw++) for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) run(fh, fw, n, oh);
   }
 }
 
@@ -138,20 +143,17 @@ export function registerWasmTrainingKernels(): void {
   const inst = new WebAssembly.Instance(trainModule(), { env: { memory: backend.wasm.asm.memory } });
   kernels = inst.exports as unknown as TrainKernels;
   const k = kernels;
-  /** One large GEMM, with the packing room gemmNN asks for (per-tap GEMMs are small and pass 0 instead). */
-  const gemm = (b: WasmBackendLike, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number): void => {
-    const floats = k.gemmPackFloats(M, N, K);
-    if (!floats) { k.gemmNN(A, lda, B, ldb, C, ldc, M, N, K, acc, 0); return; }
-    const pack = temp(b, floats);
-    try { k.gemmNN(A, lda, B, ldb, C, ldc, M, N, K, acc, pack.ptr); } finally { pack.done(); }
+  /**
+   * One large GEMM (C (+)= A B, or A^T B when `transposeA`) with the packing room the kernel asks for; per-tap GEMMs
+   * are small and call the kernels with pack 0 instead.
+   */
+  const gemmPacked = (transposeA: boolean, b: WasmBackendLike, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number): void => {
+    const run = transposeA ? k.gemmTN : k.gemmNN;
+    const floats = (transposeA ? k.gemmTNPackFloats : k.gemmPackFloats)(M, N, K);
+    const pack = floats ? temp(b, floats) : null;
+    try { run(A, lda, B, ldb, C, ldc, M, N, K, acc, pack?.ptr ?? 0); } finally { pack?.done(); }
   };
-  /** The same for C (+)= A^T B over many positions. */
-  const gemmT = (b: WasmBackendLike, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number): void => {
-    const floats = k.gemmTNPackFloats(M, N, K);
-    if (!floats) { k.gemmTN(A, lda, B, ldb, C, ldc, M, N, K, acc, 0); return; }
-    const pack = temp(b, floats);
-    try { k.gemmTN(A, lda, B, ldb, C, ldc, M, N, K, acc, pack.ptr); } finally { pack.done(); }
-  };
+  const gemm = gemmPacked.bind(null, false), gemmT = gemmPacked.bind(null, true);
 
   // --- zero-copy Identity and same-dtype Cast (the engine clones saved activations through these) ---
   register('Identity', ({ inputs, backend: b }) => { b.incRef(inputs.x!.dataId); return { dataId: inputs.x!.dataId, shape: inputs.x!.shape, dtype: inputs.x!.dtype }; });
@@ -176,21 +178,9 @@ export function registerWasmTrainingKernels(): void {
     const X = off(b, x), F = off(b, filter), Y = off(b, out);
     if (isPointwise(ci, FH, FW)) { gemm(b, X, C, F, O, Y, O, size(x.shape) / C, O, C, 0); return out; }
     new Float32Array(b.wasm.asm.memory.buffer, Y, size(out.shape)).fill(0);
-    const { batchSize: N, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = ci;
-    const pt = ci.padInfo.top, pl = ci.padInfo.left;
-    for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) {
-      const yRow = Y + (n * OH + oh) * OW * O * 4;
-      for (let fh = 0; fh < FH; fh++) {
-        const ih = oh * sh - pt + fh * dh;
-        if (ih < 0 || ih >= H) continue;
-        for (let fw = 0; fw < FW; fw++) {
-          const ow0 = Math.max(0, Math.ceil((pl - fw * dw) / sw)), ow1 = Math.min(OW - 1, Math.floor((W - 1 + pl - fw * dw) / sw));
-          if (ow1 < ow0) continue;
-          const inPos = (n * H + ih) * W + ow0 * sw - pl + fw * dw;
-          k.gemmNN(X + inPos * C * 4, sw * C, F + (fh * FW + fw) * C * O * 4, O, yRow + ow0 * O * 4, O, ow1 - ow0 + 1, O, C, 1, 0);
-        }
-      }
-    }
+    forEachTapRun(ci, FH, FW, (tap, inPos, outPos, count) => {
+      k.gemmNN(X + inPos * C * 4, ci.strideWidth * C, F + tap * C * O * 4, O, Y + outPos * O * 4, O, count, O, C, 1, 0);
+    }, 'rows');
     return out;
   });
 
