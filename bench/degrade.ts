@@ -42,7 +42,10 @@ const matched: Record<string, Task> = {
   haze: { name: 'haze beta 1.1, depth proxy', op: getOperator('haze'), level: 6 },
 };
 
-async function runTask(task: Task, files: string[], outDir: string): Promise<number> {
+/** Pairs per second of wall time, and per second of CPU time of the whole process (all threads: libvips, zlib). */
+interface Rate { wall: number; cpu: number }
+
+async function runTask(task: Task, files: string[], outDir: string): Promise<Rate> {
   const jobs: (() => Promise<void>)[] = [];
   let n = 0;
   for (let r = 0; r < repeat; r++) for (const f of files) {
@@ -56,12 +59,13 @@ async function runTask(task: Task, files: string[], outDir: string): Promise<num
       await writeImage(out, path.join(outDir, `${task.op.id}_${idx}.png`));
     });
   }
-  const t0 = performance.now();
+  const t0 = performance.now(), c0 = process.cpuUsage();
   let next = 0;
   await Promise.all(Array.from({ length: Math.max(1, inflight) }, async () => {
     while (next < jobs.length) await jobs[next++]!();
   }));
-  return n / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(c0);
+  return { wall: n / ((performance.now() - t0) / 1000), cpu: n / ((cpu.user + cpu.system) / 1e6) };
 }
 
 async function main(): Promise<void> {
@@ -70,7 +74,7 @@ async function main(): Promise<void> {
   console.log(`uir bench:degrade  ${files.length} Kodak24 images (768x512) x ${repeat}, read PNG -> degrade -> write PNG, 1 process, ${inflight} pair(s) in flight`);
   console.log(`node ${process.version}, sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'})\n`);
 
-  const ours: Record<string, number> = {};
+  const ours: Record<string, Rate> = {};
   if (!args.includes('--no-reference')) {
     for (const [key, task] of Object.entries(matched)) {
       ours[key] = await runTask(task, files, outDir);
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
   for (const op of OPERATORS) {
     if (only && !only.includes(op.id)) continue;
     const level = Math.ceil(op.levels.length / 2);
-    const rate = await runTask({ name: op.id, op, level }, files, outDir);
+    const rate = (await runTask({ name: op.id, op, level }, files, outDir)).wall;
     totalPairs += files.length * repeat; totalTime += (files.length * repeat) / rate;
     console.log(`  ${op.id.padEnd(28)} L${String(level).padEnd(3)} ${rate.toFixed(2).padStart(7)} pairs/s`);
   }
@@ -103,11 +107,12 @@ async function main(): Promise<void> {
     if (ref) {
       console.log('reference (../shared/bench/py_degrade_anchor.py, same machine, same run):');
       console.log(ref.trimEnd().split('\n').map((l) => '  ' + l).join('\n'));
-      console.log('\nmatched strength, uir vs reference (pairs/s per process):');
+      console.log('\nmatched strength, uir vs reference: pairs/s per process, and per CPU-second (uir counts all its threads;');
+      console.log('the reference is one thread, so its pairs/s is its pairs per CPU-second):');
       for (const [key, rate] of Object.entries(ours)) {
         const m = ref.match(new RegExp(`^${key}\\s+([\\d.]+) pairs/s`, 'm'));
         const r = m ? Number(m[1]) : NaN;
-        console.log(`  ${key.padEnd(16)} uir ${rate.toFixed(2).padStart(7)}  ref ${r.toFixed(2).padStart(7)}  ${(rate / r).toFixed(2)}x  (${matched[key]!.name})`);
+        console.log(`  ${key.padEnd(16)} uir ${rate.wall.toFixed(2).padStart(7)}  ref ${r.toFixed(2).padStart(7)}  ${(rate.wall / r).toFixed(2)}x   per CPU-s: uir ${rate.cpu.toFixed(2).padStart(7)}  ${(rate.cpu / r).toFixed(2)}x  (${matched[key]!.name})`);
       }
     }
   }
