@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv } from './archs/nafnet.js';
-import { buildNet, type NetConfig, type RestorationNet } from './archs/net.js';
+import { buildNet, type Masker, type NetConfig, type RestorationNet } from './archs/net.js';
 import { ParamStore } from './params.js';
 import { layerNorm } from './ops.js';
 import { maskTensor, type PatchMask } from './mask.js';
@@ -71,13 +71,14 @@ export class MaskDcpt {
   /**
    * The encoder pass: with a mask, the input, every LayerNorm output, branch output, down-sampled and skip-merged
    * feature is multiplied by the mask at its resolution (dense emulation of sparse convolution, as SparK and the
-   * MaskDCPT code do), so hidden pixels cannot reach any visible-position feature.
+   * MaskDCPT code do), so hidden pixels cannot reach any visible-position feature; NAFNet's channel attention pools
+   * over the visible positions only, so its statistics are those the unmasked network sees when fine-tuned.
    */
   encode(lq: tf.Tensor4D, mask?: PatchMask): { out: tf.Tensor4D; blocks: tf.Tensor4D[]; masks: Map<number, tf.Tensor4D> } {
     const masks = new Map<number, tf.Tensor4D>();
     if (!mask) return { ...this.net.forward(lq), masks };
     for (let l = 0; l <= this.net.depth; l++) masks.set(lq.shape[1] / 2 ** l, maskTensor(mask, l));
-    const masker = (t: tf.Tensor4D): tf.Tensor4D => tf.mul(t, masks.get(t.shape[1])!) as tf.Tensor4D;
+    const masker = makeMasker(masks);
     return { ...this.net.forward(masker(lq), masker), masks };
   }
 
@@ -101,6 +102,14 @@ export class MaskDcpt {
   }
 
   dispose(): void { this.net.params.dispose(); this.head.dispose(); }
+}
+
+/** The masker over masks keyed by their height (one per U-Net level). */
+export function makeMasker(masks: Map<number, tf.Tensor4D>): Masker {
+  const at = (t: tf.Tensor4D): tf.Tensor4D => masks.get(t.shape[1])!;
+  return Object.assign((t: tf.Tensor4D): tf.Tensor4D => tf.mul(t, at(t)) as tf.Tensor4D, {
+    mean: (t: tf.Tensor4D): tf.Tensor4D => tf.div(tf.sum(tf.mul(t, at(t)), [1, 2], true), tf.maximum(tf.sum(at(t), [1, 2], true), 1)) as tf.Tensor4D,
+  });
 }
 
 /** Average pooling over s x s windows as reshape + mean (its gradient runs on every backend). */

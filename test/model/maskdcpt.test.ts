@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/model/backend.js';
 import { randomPatchMask, maskTensor } from '../../src/model/mask.js';
-import { MaskDcpt, makeConfig, focalLoss, maskdcptLoss } from '../../src/model/maskdcpt.js';
+import { MaskDcpt, makeConfig, focalLoss, maskdcptLoss, makeMasker } from '../../src/model/maskdcpt.js';
 import { train, saveCheckpoint, loadCheckpoint } from '../../src/model/train.js';
 import { Rng } from '../../src/rng.js';
 import { ROOT, tempDir, uir } from '../helpers.js';
@@ -86,6 +86,15 @@ describe('masked encoder', () => {
     const full = maskdcptLoss(model, lq, gt, labels).l1.dataSync()[0]!;
     expect(full).toBeCloseTo(tf.mean(tf.abs(tf.sub(model.forward(lq).recon, gt))).dataSync()[0]!, 6);
     model.dispose();
+  });
+
+  it('global pooling under a mask averages the visible positions only', () => {
+    // one sample, 2x2, one channel pair; visible: top-left and bottom-right
+    const m = tf.tensor4d([1, 0, 0, 1], [1, 2, 2, 1]);
+    const x = tf.tensor4d([1, 10, 100, 1000, 1000, 100, 10, 1].map((v, i) => (i % 2 ? -v : v)), [1, 2, 2, 2]);
+    const masker = makeMasker(new Map([[2, m]]));
+    expect(Array.from(masker.mean(x).dataSync())).toEqual([(1 + 10) / 2, -(10 + 1) / 2]);
+    expect(Array.from(masker(x).dataSync())).toEqual([1, -10, 0, -0, 0, -0, 10, -1]);
   });
 
   it('focal loss equals the hand-computed value', () => {

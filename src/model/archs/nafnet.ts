@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore } from '../params.js';
 import { layerNorm, simpleGate, pixelShuffle } from '../ops.js';
 import { Rng } from '../../rng.js';
-import type { NetOutputs, RestorationNet } from './net.js';
+import type { Masker, NetOutputs, RestorationNet } from './net.js';
 
 export interface NafnetConfig {
   width: number;
@@ -36,7 +36,7 @@ export function conv(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor | null, stride =
   return b ? tf.add(y, b) : y;
 }
 
-export function nafBlock(p: ParamStore, prefix: string, inp: tf.Tensor4D, mask?: (t: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+export function nafBlock(p: ParamStore, prefix: string, inp: tf.Tensor4D, mask?: Masker): tf.Tensor4D {
   const g = (n: string): tf.Variable => p.get(`${prefix}.${n}`);
   const m = mask ?? ((t: tf.Tensor4D) => t);
   // masked (SparK-style) when m is given: LayerNorm output and branch outputs are zero at hidden positions
@@ -44,7 +44,8 @@ export function nafBlock(p: ParamStore, prefix: string, inp: tf.Tensor4D, mask?:
   x = conv(x, g('conv1.weight'), g('conv1.bias'));
   x = tf.add(tf.depthwiseConv2d(x, g('conv2.weight') as tf.Tensor4D, 1, 'same'), g('conv2.bias'));
   x = simpleGate(x) as tf.Tensor4D;
-  const pooled = tf.mean(x, [1, 2], true) as tf.Tensor4D;
+  // masked: pooled over the visible positions (hidden ones hold bias-derived values a sparse network would not have)
+  const pooled = mask ? mask.mean(x) : (tf.mean(x, [1, 2], true) as tf.Tensor4D);
   x = tf.mul(x, conv(pooled, g('sca.1.weight'), g('sca.1.bias')));
   x = m(conv(x, g('conv3.weight'), g('conv3.bias')));
   const y = tf.add(inp, tf.mul(x, g('beta'))) as tf.Tensor4D;
@@ -90,7 +91,7 @@ export class Nafnet implements RestorationNet {
   }
 
   /** The features the restoration path computes (no head). `mask` re-masks branch outputs (MaskDCPT). */
-  forward(inp: tf.Tensor4D, mask?: (t: tf.Tensor4D) => tf.Tensor4D): NetOutputs {
+  forward(inp: tf.Tensor4D, mask?: Masker): NetOutputs {
     const p = this.params, cfg = this.config;
     const blocks: tf.Tensor4D[] = [];
     let x = conv(inp, p.get('intro.weight'), p.get('intro.bias'));

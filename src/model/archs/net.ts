@@ -20,7 +20,7 @@ export interface RestorationNet {
   /** Channels of every block output, in forward order (matches NetOutputs.blocks). */
   blockWidths(): number[];
   /** The restoration pass; `mask` re-masks features at their resolution (MaskDCPT's dense sparse-conv emulation). */
-  forward(inp: tf.Tensor4D, mask?: (t: tf.Tensor4D) => tf.Tensor4D): NetOutputs;
+  forward(inp: tf.Tensor4D, mask?: Masker): NetOutputs;
 }
 
 /** A network config as stored in checkpoints; configs without `family` (older checkpoints) are NAFNet. */
@@ -28,4 +28,13 @@ export type NetConfig = (NafnetConfig & { family?: 'nafnet' }) | RestormerConfig
 
 export function buildNet(config: NetConfig, seed: number | string): RestorationNet {
   return config.family === 'restormer' ? new Restormer(config, seed) : new Nafnet(config, seed);
+}
+
+/**
+ * MaskDCPT's masking at every resolution: called on a feature map, multiplies it by the mask at its resolution;
+ * `mean` is a global average pool over the visible positions only (what a sparse network pools over).
+ */
+export interface Masker {
+  (t: tf.Tensor4D): tf.Tensor4D;
+  mean(t: tf.Tensor4D): tf.Tensor4D;
 }

@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore } from '../params.js';
 import { layerNorm, pixelShuffle, pixelUnshuffle } from '../ops.js';
 import { Rng } from '../../rng.js';
-import type { NetOutputs, RestorationNet } from './net.js';
+import type { Masker, NetOutputs, RestorationNet } from './net.js';
 
 export interface RestormerConfig {
   family: 'restormer';
@@ -80,7 +80,7 @@ function feedForward(p: ParamStore, prefix: string, x: tf.Tensor4D, m: (t: tf.Te
   return m(conv(tf.mul(gelu, x2!) as tf.Tensor4D, g('project_out.weight')));
 }
 
-export function transformerBlock(p: ParamStore, prefix: string, x: tf.Tensor4D, heads: number, mask?: (t: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+export function transformerBlock(p: ParamStore, prefix: string, x: tf.Tensor4D, heads: number, mask?: Masker): tf.Tensor4D {
   const g = (n: string): tf.Variable => p.get(`${prefix}.${n}`);
   const m = mask ?? ((t: tf.Tensor4D) => t);
   const a = tf.add(x, attention(p, `${prefix}.attn`, m(layerNorm(x, g('norm1.body.weight'), g('norm1.body.bias'), 1e-5) as tf.Tensor4D), heads, m)) as tf.Tensor4D;
@@ -123,7 +123,7 @@ export class Restormer implements RestorationNet {
     return out;
   }
 
-  forward(inp: tf.Tensor4D, mask?: (t: tf.Tensor4D) => tf.Tensor4D): NetOutputs {
+  forward(inp: tf.Tensor4D, mask?: Masker): NetOutputs {
     const p = this.params, { blocks: nb, heads } = this.config, L = nb.length;
     const m = mask ?? ((t: tf.Tensor4D) => t);
     const blocks: tf.Tensor4D[] = [];
