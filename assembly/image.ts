@@ -266,63 +266,6 @@ export function pngFilterPaeth(src: usize, width: i32, height: i32, dst: usize, 
   }
 }
 
-/**
- * Undo the PNG filters of 8-bit RGB rows (each row: its filter type byte, then width*3 bytes) into dst. None and Up
- * run 16 bytes at a time; Sub, Average and Paeth depend on the pixel to the left, so they run a pixel (3 bytes, in
- * i16 lanes) at a time. `zeroRow` must point at width*3+4 zero bytes (row -1); src and dst need 4 bytes of slack
- * after their end (a pixel is loaded and stored as 4 bytes). Returns the first row with an invalid filter type, or -1.
- */
-export function pngUnfilterRgb8(src: usize, width: i32, height: i32, dst: usize, zeroRow: usize): i32 {
-  const stride = width * 3;
-  for (let y = 0; y < height; y++) {
-    const ft = <i32>load<u8>(src);
-    const x = src + 1, row = dst;
-    const prev = y > 0 ? row - <usize>stride : zeroRow;
-    if (ft == 0 || (ft == 2 && y == 0)) {
-      memory.copy(row, x, <usize>stride);
-    } else if (ft == 2) {
-      let i = 0;
-      for (; i + 16 <= stride; i += 16) v128.store(row + <usize>i, i8x16.add(v128.load(x + <usize>i), v128.load(prev + <usize>i)));
-      for (; i < stride; i++) store<u8>(row + <usize>i, load<u8>(x + <usize>i) + load<u8>(prev + <usize>i));
-    } else if (ft == 1) {
-      let a = i16x8.splat(0);
-      for (let i = 0; i < stride; i += 3) {
-        const out = i8x16.add(v128.load32_zero(x + <usize>i), i8x16.narrow_i16x8_u(a, a));
-        v128.store32_lane(row + <usize>i, out, 0);
-        a = i16x8.extend_low_i8x16_u(out);
-      }
-    } else if (ft == 3) {
-      let a = i16x8.splat(0);
-      for (let i = 0; i < stride; i += 3) {
-        const b = i16x8.extend_low_i8x16_u(v128.load32_zero(prev + <usize>i));
-        const pred = i16x8.shr_u(i16x8.add(a, b), 1);
-        const out = i8x16.add(v128.load32_zero(x + <usize>i), i8x16.narrow_i16x8_u(pred, pred));
-        v128.store32_lane(row + <usize>i, out, 0);
-        a = i16x8.extend_low_i8x16_u(out);
-      }
-    } else if (ft == 4) {
-      let a = i16x8.splat(0), c = i16x8.splat(0);
-      for (let i = 0; i < stride; i += 3) {
-        const b = i16x8.extend_low_i8x16_u(v128.load32_zero(prev + <usize>i));
-        const pa = i16x8.abs(i16x8.sub(b, c));
-        const pb = i16x8.abs(i16x8.sub(a, c));
-        const pc = i16x8.abs(i16x8.sub(i16x8.add(a, b), i16x8.add(c, c)));
-        const useA = v128.and(i16x8.le_s(pa, pb), i16x8.le_s(pa, pc));
-        const pred = v128.bitselect(a, v128.bitselect(b, c, i16x8.le_s(pb, pc)), useA);
-        const out = i8x16.add(v128.load32_zero(x + <usize>i), i8x16.narrow_i16x8_u(pred, pred));
-        v128.store32_lane(row + <usize>i, out, 0);
-        a = i16x8.extend_low_i8x16_u(out);
-        c = b;
-      }
-    } else {
-      return y;
-    }
-    src += <usize>(stride + 1);
-    dst += <usize>stride;
-  }
-  return -1;
-}
-
 export function histogram(src: usize, n: i32, hist: usize): void {
   // four sub-histograms so that runs of equal bytes do not serialise on one counter
   memory.fill(hist, 0, 256 * 4 * 4);

@@ -20,7 +20,6 @@ interface Exports {
   addScaledClamp(a: number, b: number, s: number, dst: number, n: number): void;
   addScaledClampU8(src8: number, b: number, s: number, dst: number, dst8: number, n: number): void;
   pngFilterPaeth(src: number, width: number, height: number, dst: number, zeroRow: number): void;
-  pngUnfilterRgb8(src: number, width: number, height: number, dst: number, zeroRow: number): number;
   histogram(src: number, n: number, hist: number): void;
   adler32(src: number, n: number): number;
   poissonGrid(src: number, n: number, cdf: number, guide: number, offs: number, lens: number, los: number, invPeak: number, state: number, dst: number): void;

@@ -13,7 +13,7 @@ import type { Image } from '../image.js';
 import { toUint8, imageFromBytes } from '../image.js';
 import { InputError, OutputError, UsageError } from '../errors.js';
 import { decodeBmp, isBmp, bmpSize } from './bmp.js';
-import { encodePngRgb8, decodePngRgb8 } from './png-fast.js';
+import { encodePngRgb8 } from './png-fast.js';
 
 /** Default pixel limit: 100 megapixels (a 12000x8000 photo fits; a forged 50000x50000 header does not). */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -66,8 +66,6 @@ export async function decodeImage(buf: Buffer, name: string, opts: ReadOptions =
     checkPixels(name, plain.width, plain.height, maxPixels);
     const info: ImageSourceInfo = { format: 'png', bitDepth: 8, sourceChannels: 3, orientation: 1, hadAlpha: false };
     try {
-      const own = await decodePngRgb8(buf);
-      if (own) return { image: imageFromBytes(own.bytes, own.width, own.height), info };
       const { data, info: out } = await sharp(buf, { limitInputPixels: maxPixels, failOn: 'warning' }).raw().toBuffer({ resolveWithObject: true });
       if (out.channels === 3) return { image: imageFromBytes(data, out.width, out.height), info };
     } catch {

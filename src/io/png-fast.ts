@@ -3,14 +3,8 @@
  * deflate block of literals, in SIMD-era wasm (assembly/image.ts). Same idea as fpng/fpnge: on filtered photos
  * LZ77 matching buys little, so skipping it writes files a few percent larger than zlib level 1, ~3x faster.
  * Any PNG decoder reads the result (tests decode it with libvips/libpng and compare every byte).
- *
- * And a decoder for the plain case, 8-bit RGB without interlacing or a colour profile (what datasets are read as):
- * zlib's inflate on libuv's thread pool, then the filters undone in wasm; ~2 ms a Kodak image faster than a libvips
- * pipeline. Anything else, and any file that does not check out (chunk CRCs, zlib's checksum, the data length),
- * goes to libvips, which also words the error.
  */
 import zlib from 'node:zlib';
-import { promisify } from 'node:util';
 import * as wasm from '../imgproc/wasm.js';
 
 /** Huffman code lengths (max `limit` bits) for the given frequencies; zero frequency -> length 0. */
@@ -130,41 +124,4 @@ export function encodePngRgb8(pixels: Uint8Array, width: number, height: number)
   ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
-}
-
-const inflate = promisify(zlib.inflate);
-
-/**
- * Decode a PNG that is plain 8-bit RGB (colour type 2, not interlaced, no tRNS, iCCP or eXIf chunk) into packed RGB
- * bytes; null for any other PNG or one that fails a check (the caller then goes through libvips).
- */
-export async function decodePngRgb8(buf: Uint8Array): Promise<{ bytes: Uint8Array; width: number; height: number } | null> {
-  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (buf.length < 45 || v.getUint32(0) !== 0x89504e47 || v.getUint32(4) !== 0x0d0a1a0a || v.getUint32(8) !== 13) return null;
-  const width = v.getUint32(16), height = v.getUint32(20);
-  // IHDR: bit depth 8, colour type 2, compression 0, filter 0, interlace 0
-  if (buf[24] !== 8 || buf[25] !== 2 || buf[26] !== 0 || buf[27] !== 0 || buf[28] !== 0 || !width || !height) return null;
-  const idat: Uint8Array[] = [];
-  let p = 8, ended = false;
-  while (p + 12 <= buf.length) {
-    const len = v.getUint32(p), type = String.fromCharCode(buf[p + 4]!, buf[p + 5]!, buf[p + 6]!, buf[p + 7]!);
-    if (p + 12 + len > buf.length) return null;
-    if (crc32(buf.subarray(p + 4, p + 8 + len)) !== v.getUint32(p + 8 + len)) return null;
-    if (type === 'tRNS' || type === 'iCCP' || type === 'eXIf') return null;
-    if (type === 'IDAT') idat.push(buf.subarray(p + 8, p + 8 + len));
-    p += 12 + len;
-    if (type === 'IEND') { ended = true; break; }
-  }
-  const stride = width * 3, rawLen = height * (stride + 1);
-  if (!ended || !idat.length || rawLen > 2 ** 31) return null;
-  let raw: Buffer;
-  try { raw = await inflate(idat.length === 1 ? idat[0]! : Buffer.concat(idat), { maxOutputLength: rawLen + 1 }); } catch { return null; }
-  if (raw.length !== rawLen) return null;
-  const k = wasm.kernels();
-  wasm.reset();
-  const src = wasm.scratch(rawLen + 4), dst = wasm.scratch(height * stride + 4), zero = wasm.scratch(stride + 4);
-  wasm.u8(src, rawLen).set(raw);
-  wasm.u8(zero, stride + 4).fill(0);
-  if (k.pngUnfilterRgb8(src, width, height, dst, zero) >= 0) return null;
-  return { bytes: wasm.u8(dst, height * stride).slice(), width, height };
 }
