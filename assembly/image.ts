@@ -366,24 +366,43 @@ export function huffLiterals(src: usize, n: i32, codes: usize, lens: usize, out:
 }
 
 /**
- * Poisson(x * peak) / peak for inputs on the 8-bit grid (within 1e-4 of k / 255), by inversion of per-level CDF
- * tables built in JS with a guide table (Chen & Asau) so the search takes one or two steps: level k's table starts
- * at offs[k] (in entries) with lens[k] entries, guide[offs[k] + j] = first index whose CDF exceeds j / lens[k], and
- * its first value is los[k]. Elements off the grid are left as -1 for the caller to draw exactly in JS.
+ * Poisson(x * peak) / peak, clamped to [0, 1], for inputs on the 8-bit grid, by inversion of per-level CDF tables
+ * built in JS with a guide table (Chen & Asau) so the search takes one or two steps: level k's table starts at
+ * offs[k] (in entries) with lens[k] entries, guide[offs[k] + j] = first index whose CDF exceeds j / lens[k], and its
+ * first value is los[k]. The source is bytes (`srcU8`: level = byte) or floats, where an element off the grid
+ * (farther than 1e-4 from k / 255) draws nothing and is left as -1 in `dst` for the caller to draw exactly in JS.
+ * The result goes to `dst` as floats and/or to `dst8` as bytes quantised as f32ToU8 does (either may be 0 = none;
+ * `dst8` only with a byte source). The generator state is kept in locals and written back at the end.
  */
-export function poissonGrid(src: usize, n: i32, cdf: usize, guide: usize, offs: usize, lens: usize, los: usize, invPeak: f32, state: usize, dst: usize): void {
+export function poissonGrid(src: usize, srcU8: i32, n: i32, cdf: usize, guide: usize, offs: usize, lens: usize, los: usize, invPeak: f32, state: usize, dst: usize, dst8: usize): void {
+  let a = load<u32>(state), b = load<u32>(state, 4), c = load<u32>(state, 8), d = load<u32>(state, 12);
   for (let i = 0; i < n; i++) {
-    const x = load<f32>(src + (<usize>i << 2));
-    const xc = x > 0 ? (x < 1 ? x : 1) : 0;
-    const k = <i32>(xc * 255.0 + 0.5);
-    if (abs<f32>(xc * 255.0 - <f32>k) > 1e-4) { store<f32>(dst + (<usize>i << 2), -1); continue; }
-    const u = <f64>sfc32(state) * (1.0 / 4294967296.0);
+    let k: i32;
+    if (srcU8) {
+      k = <i32>load<u8>(src + <usize>i);
+    } else {
+      const x = load<f32>(src + (<usize>i << 2));
+      const xc = x > 0 ? (x < 1 ? x : 1) : 0;
+      k = <i32>(xc * 255.0 + 0.5);
+      if (abs<f32>(xc * 255.0 - <f32>k) > 1e-4) { store<f32>(dst + (<usize>i << 2), -1); continue; }
+    }
+    // sfc32, as in sfc32() above
+    const t = a + b + d;
+    d = d + 1; a = b ^ (b >>> 9); b = c + (c << 3); c = (c << 21) | (c >>> 11); c = c + t;
+    const u = <f64>t * (1.0 / 4294967296.0);
     const off = load<i32>(offs + (<usize>k << 2)), len = load<i32>(lens + (<usize>k << 2));
     const base = cdf + (<usize>off << 3);
     let j = load<i32>(guide + (<usize>(off + <i32>(u * <f64>len)) << 2));
+    // the first two steps without branches (the search rarely needs more); the last entry exceeds any u
+    j += <i32>(load<f64>(base + (<usize>j << 3)) <= u);
+    j += <i32>(load<f64>(base + (<usize>j << 3)) <= u);
     while (load<f64>(base + (<usize>j << 3)) <= u) j++;
-    store<f32>(dst + (<usize>i << 2), <f32>(load<i32>(los + (<usize>k << 2)) + j) * invPeak);
+    let v = <f32>(load<i32>(los + (<usize>k << 2)) + j) * invPeak;
+    v = v < 1 ? v : 1;
+    if (dst) store<f32>(dst + (<usize>i << 2), v);
+    if (dst8) store<u8>(dst8 + <usize>i, <u8>(<i32>(v * <f32>255 + <f32>0.5)));
   }
+  store<u32>(state, a); store<u32>(state, b, 4); store<u32>(state, c, 8); store<u32>(state, d, 12);
 }
 
 /** Clamp n floats in place to [0, 1]; NaN becomes 0 (as `v > 0 ? (v < 1 ? v : 1) : 0`). */

@@ -68,31 +68,55 @@ function addGaussianNoiseBytes(img: Image, bytes: Uint8Array, sigma: number, rng
 
 /**
  * Poisson(x * peak) / peak for every sample. Values on the 8-bit grid (within 1e-4 of k / 255: every 8-bit source)
- * are drawn in wasm by inversion of one CDF per level; any other value is drawn in JS (PTRS).
+ * are drawn in wasm by inversion of one CDF per level; any other value is drawn in JS (PTRS). An 8-bit image goes
+ * bytes in, bytes out (the same draws and values; its floats, when asked for, by drawing again from a copy of the
+ * generator).
  */
 export function addPoissonNoise(img: Image, peak: number, rng: Rng): Image {
-  const d = img.data, n = d.length;
+  const n = img.width * img.height * 3, tables = poissonTables(peak), bytes = img.bytes;
+  const run = (a: wasm.Arena, r: Rng, out: 'floats' | 'bytes'): Float32Array | Uint8Array => {
+    const t = tables;
+    const cdf = a.scratch(t.cdf.length * 8), guide = a.scratch(t.guide.length * 4), offs = a.scratch(1024), lens = a.scratch(1024), los = a.scratch(1024);
+    new Float64Array(a.kernels.memory.buffer, cdf, t.cdf.length).set(t.cdf);
+    a.i32(guide, t.guide.length).set(t.guide); a.i32(offs, 256).set(t.offs); a.i32(lens, 256).set(t.lens); a.i32(los, 256).set(t.los);
+    const src = a.scratch(bytes ? n : n * 4), dst = out === 'floats' ? a.scratch(n * 4) : 0, dst8 = out === 'bytes' ? a.scratch(n) : 0;
+    if (bytes) a.u8(src, n).set(bytes); else a.f32(src, n).set(img.data);
+    r.withState((st) => a.kernels.poissonGrid(src, bytes ? 1 : 0, n, cdf, guide, offs, lens, los, 1 / peak, st, dst, dst8), a);
+    return out === 'floats' ? a.f32(dst, n).slice() : a.u8(dst8, n).slice();
+  };
+  wasm.reset();
+  if (bytes) {
+    const again = rng.clone();
+    return imageFromBytes(run(wasm.mainArena, rng, 'bytes') as Uint8Array, img.width, img.height, () => wasm.isolated((a) => run(a, again, 'floats') as Float32Array));
+  }
+  const out = run(wasm.mainArena, rng, 'floats') as Float32Array, d = img.data;
+  let offGrid = false;
+  for (let i = 0; i < n; i++) if (out[i]! < 0) { out[i] = rng.poisson(Math.max(0, d[i]!) * peak) / peak; offGrid = true; }
+  const result = { data: out, width: img.width, height: img.height, channels: 3 as const };
+  return offGrid ? clamp01(result) : result;
+}
+
+interface PoissonTables { cdf: Float64Array; guide: Int32Array; offs: Int32Array; lens: Int32Array; los: Int32Array }
+const tableCache = new Map<number, PoissonTables>();
+
+/** The 256 per-level CDFs and guide tables for a peak, concatenated (the last few peaks are kept). */
+function poissonTables(peak: number): PoissonTables {
+  const hit = tableCache.get(peak);
+  if (hit) return hit;
   const tables = Array.from({ length: 256 }, (_, k) => poissonCdf(Math.fround(k / 255) * peak));
   const total = tables.reduce((s, t) => s + t.cdf.length, 0);
-  wasm.reset();
-  const k = wasm.kernels();
-  const cdf = wasm.scratch(total * 8), guide = wasm.scratch(total * 4);
-  const offs = wasm.scratch(1024), lens = wasm.scratch(1024), los = wasm.scratch(1024);
-  const src = wasm.scratch(n * 4), dst = wasm.scratch(n * 4);
-  const cdfView = new Float64Array(k.memory.buffer, cdf, total), guideView = wasm.i32(guide, total);
+  const out: PoissonTables = { cdf: new Float64Array(total), guide: new Int32Array(total), offs: new Int32Array(256), lens: new Int32Array(256), los: new Int32Array(256) };
   let at = 0;
   tables.forEach((t, i) => {
-    cdfView.set(t.cdf, at);
+    out.cdf.set(t.cdf, at);
     const m = t.cdf.length;
-    for (let j = 0, e = 0; j < m; j++) { while (t.cdf[e]! <= j / m) e++; guideView[at + j] = e; }
-    wasm.i32(offs, 256)[i] = at; wasm.i32(lens, 256)[i] = t.cdf.length; wasm.i32(los, 256)[i] = t.lo;
-    at += t.cdf.length;
+    for (let j = 0, e = 0; j < m; j++) { while (t.cdf[e]! <= j / m) e++; out.guide[at + j] = e; }
+    out.offs[i] = at; out.lens[i] = m; out.los[i] = t.lo;
+    at += m;
   });
-  wasm.f32(src, n).set(d);
-  rng.withState((st) => k.poissonGrid(src, n, cdf, guide, offs, lens, los, 1 / peak, st, dst));
-  const out = wasm.f32(dst, n).slice();
-  for (let i = 0; i < n; i++) if (out[i]! < 0) out[i] = rng.poisson(Math.max(0, d[i]!) * peak) / peak;
-  return clamp01({ data: out, width: img.width, height: img.height, channels: 3 });
+  if (tableCache.size >= 4) tableCache.delete(tableCache.keys().next().value!);
+  tableCache.set(peak, out);
+  return out;
 }
 
 /** CDF of Poisson(lambda) over [lo, hi] = mean +- 12 sd; the pmf by the recurrence p(k+1) = p(k) lambda / (k+1). */

@@ -22,7 +22,7 @@ interface Exports {
   pngFilterPaeth(src: number, width: number, height: number, dst: number, zeroRow: number): void;
   histogram(src: number, n: number, hist: number): void;
   adler32(src: number, n: number): number;
-  poissonGrid(src: number, n: number, cdf: number, guide: number, offs: number, lens: number, los: number, invPeak: number, state: number, dst: number): void;
+  poissonGrid(src: number, srcU8: number, n: number, cdf: number, guide: number, offs: number, lens: number, los: number, invPeak: number, state: number, dst: number, dst8: number): void;
   hazeScatter(src: number, srcU8: number, W: number, H: number, depth: number, w: number, h: number, beta: number, a0: number, a1: number, a2: number, dst: number, dst8: number, tmp: number): void;
   darkChannelGrid(src: number, srcU8: number, W: number, H: number, f: number, w: number, h: number, sums: number, counts: number): void;
   clamp01(p: number, n: number): void;

@@ -83,6 +83,21 @@ describe('8-bit fast paths', () => {
     expect(Buffer.from(viaBytes.data.buffer).equals(Buffer.from(viaFloats.data.buffer))).toBe(true); // the same floats
     expect(Math.abs(std(viaFloats.data, floatCopy.data) * 255 - 25)).toBeLessThan(3); // clipping trims a little
   });
+  it('Poisson noise of an 8-bit photo read as bytes gives the floats and bytes of the float path', async () => {
+    const [file] = await copyShared('Kodak24/gt', ['kodim05.png']);
+    const cut = await sharp(file!).extract({ left: 3, top: 1, width: 201, height: 55 }).raw().toBuffer();
+    const img = imageFromBytes(cut, 201, 55);
+    const floatCopy = { data: img.data.slice(), width: 201, height: 55, channels: 3 };
+    for (const peak of [3, 256]) { // peak 3 clips at white often
+      const r1 = new Rng(`p${peak}`), r2 = new Rng(`p${peak}`);
+      const viaBytes = addPoissonNoise(img, peak, r1), viaFloats = addPoissonNoise(floatCopy, peak, r2);
+      expect(viaBytes.bytes).toBeDefined();
+      expect(Buffer.from(viaBytes.bytes!).equals(Buffer.from(toUint8(viaFloats)))).toBe(true);
+      expect(r1.next()).toBe(r2.next());
+      expect(Buffer.from(viaBytes.data.buffer).equals(Buffer.from(viaFloats.data.buffer))).toBe(true);
+      expect(Math.max(...viaFloats.data)).toBeLessThanOrEqual(1);
+    }
+  });
 });
 
 describe('haze', () => {
