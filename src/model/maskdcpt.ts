@@ -84,7 +84,9 @@ export class MaskDcpt {
 
   /** Masked forward when a mask is given (pre-training); dense otherwise (fine-tuning, inference). */
   forward(lq: tf.Tensor4D, mask?: PatchMask): { recon: tf.Tensor4D; logits: tf.Tensor2D } {
-    const { out, blocks } = this.encode(lq, mask);
+    const { out, blocks, masks } = this.encode(lq, mask);
+    // masked: the classifier, too, averages its features over the visible positions only, as it will see them unmasked
+    const masker = mask ? makeMasker(masks) : null;
     const h = (n: string): tf.Variable => this.head.get(n);
     const weights = tf.softmax(h('cls.level_weights'));
     let pooled: tf.Tensor2D | null = null;
@@ -94,7 +96,9 @@ export class MaskDcpt {
       if (stride > 1) f = poolMean(tf.relu(f) as tf.Tensor4D, stride);
       f = tf.relu(layerNorm(f, h(`cls.${i}.norm.weight`), h(`cls.${i}.norm.bias`))) as tf.Tensor4D;
       f = tf.relu(tf.add(f, conv(f, h(`cls.${i}.conv.weight`), h(`cls.${i}.conv.bias`)))) as tf.Tensor4D;
-      const g = tf.mul(tf.mean(f, [1, 2]), tf.slice(weights, [i], [1])) as tf.Tensor2D;
+      if (mask && !masks.has(f.shape[1])) masks.set(f.shape[1], maskTensor(mask, Math.round(Math.log2(lq.shape[1] / f.shape[1]))));
+      const mean = masker ? tf.reshape(masker.mean(f), [f.shape[0], f.shape[3]]) : tf.mean(f, [1, 2]);
+      const g = tf.mul(mean, tf.slice(weights, [i], [1])) as tf.Tensor2D;
       pooled = pooled ? (tf.add(pooled, g) as tf.Tensor2D) : g;
     });
     const logits = tf.add(tf.matMul(pooled!, h('cls.fc.weight') as tf.Tensor2D), h('cls.fc.bias')) as tf.Tensor2D;
