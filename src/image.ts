@@ -126,6 +126,16 @@ export function toUint8(img: Image): Uint8Array {
   return wasm.u8(dst, n).slice();
 }
 
+/**
+ * The result of an 8-bit kernel: `run(arena, floats)` writes it on that arena as bytes (floats false) or as floats
+ * (true), the same values either way. The bytes are made now, on the main arena; the floats only when `data` is first
+ * read, on the isolated instance (see imageFromBytes).
+ */
+export function byteImageFromKernel(width: number, height: number, run: (a: wasm.Arena, floats: boolean) => Uint8Array | Float32Array): Image {
+  wasm.reset();
+  return imageFromBytes(run(wasm.mainArena, false) as Uint8Array, width, height, () => wasm.isolated((a) => run(a, true) as Float32Array));
+}
+
 /** Bytes to floats in [0, 1] (x / 255). */
 export function fromUint8(bytes: Uint8Array, width: number, height: number, channels = 3): Image {
   wasm.reset();

@@ -6,7 +6,7 @@
  * field); the mix is smoothed, as render_haze smooths its depth, and rescaled to [dMin, 1].
  * The depth grid is coarse (~64 cells on the short side) and read bilinearly while scattering.
  */
-import { imageFromBytes, type Image } from '../image.js';
+import { byteImageFromKernel, type Image } from '../image.js';
 import type { Rng } from '../rng.js';
 import { boxBlurPlane } from '../imgproc/filter.js';
 import { fractalNoise } from '../imgproc/noise-field.js';
@@ -45,10 +45,9 @@ export function scatter(img: Image, depth: Float32Array, beta: number, airlight:
     a.kernels.hazeScatter(src, bytes ? 1 : 0, W, H, dp, w, h, beta, airlight[0]!, airlight[1]!, airlight[2]!, dst, dst8, tmp);
     return floats ? a.f32(dst, n).slice() : a.u8(dst8, n).slice();
   };
+  if (bytes) return byteImageFromKernel(W, H, run); // bytes in, bytes out; the floats only if asked for
   wasm.reset();
-  if (!bytes) return { data: run(wasm.mainArena, true) as Float32Array, width: W, height: H, channels: 3 };
-  // bytes in, bytes out; the floats (the same kernel writing floats) only if asked for
-  return imageFromBytes(run(wasm.mainArena, false) as Uint8Array, W, H, () => wasm.isolated((a) => run(a, true) as Float32Array));
+  return { data: run(wasm.mainArena, true) as Float32Array, width: W, height: H, channels: 3 };
 }
 
 /**

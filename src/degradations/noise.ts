@@ -5,7 +5,7 @@
  * (Poisson: peak = 0.45 / sigma^2 photons at white, since var = x / peak and mean intensity is ~0.45;
  * impulse: amount = 3 sigma^2, since an impulse costs ~1/3 in squared error).
  */
-import { clamp01, imageFromBytes, type Image } from '../image.js';
+import { byteImageFromKernel, clamp01, type Image } from '../image.js';
 import { Rng, logGamma } from '../rng.js';
 import * as wasm from '../imgproc/wasm.js';
 import { defineSpec, r4 } from './spec.js';
@@ -55,15 +55,13 @@ export function addGaussianNoise(img: Image, sigma: number, gray: boolean, rng: 
  */
 function addGaussianNoiseBytes(img: Image, bytes: Uint8Array, sigma: number, rng: Rng): Image {
   const n3 = bytes.length, again = rng.clone();
-  const run = (a: wasm.Arena, r: Rng, floats: boolean): Float32Array | Uint8Array => {
+  return byteImageFromKernel(img.width, img.height, (a, floats) => {
     const src = a.scratch(n3), z = a.scratch(n3 * 4), dst = floats ? a.scratch(n3 * 4) : 0, dst8 = floats ? 0 : a.scratch(n3);
     a.u8(src, n3).set(bytes);
-    r.fillAt(z, n3, 'normal', a);
+    (floats ? again : rng).fillAt(z, n3, 'normal', a);
     a.kernels.addScaledClampU8(src, z, sigma, dst, dst8, n3);
     return floats ? a.f32(dst, n3).slice() : a.u8(dst8, n3).slice();
-  };
-  wasm.reset();
-  return imageFromBytes(run(wasm.mainArena, rng, false) as Uint8Array, img.width, img.height, () => wasm.isolated((a) => run(a, again, true) as Float32Array));
+  });
 }
 
 /**
@@ -74,22 +72,22 @@ function addGaussianNoiseBytes(img: Image, bytes: Uint8Array, sigma: number, rng
  */
 export function addPoissonNoise(img: Image, peak: number, rng: Rng): Image {
   const n = img.width * img.height * 3, tables = poissonTables(peak), bytes = img.bytes;
-  const run = (a: wasm.Arena, r: Rng, out: 'floats' | 'bytes'): Float32Array | Uint8Array => {
+  const run = (a: wasm.Arena, r: Rng, floats: boolean): Float32Array | Uint8Array => {
     const t = tables;
     const cdf = a.scratch(t.cdf.length * 8), guide = a.scratch(t.guide.length * 4), offs = a.scratch(1024), lens = a.scratch(1024), los = a.scratch(1024);
     new Float64Array(a.kernels.memory.buffer, cdf, t.cdf.length).set(t.cdf);
     a.i32(guide, t.guide.length).set(t.guide); a.i32(offs, 256).set(t.offs); a.i32(lens, 256).set(t.lens); a.i32(los, 256).set(t.los);
-    const src = a.scratch(bytes ? n : n * 4), dst = out === 'floats' ? a.scratch(n * 4) : 0, dst8 = out === 'bytes' ? a.scratch(n) : 0;
+    const src = a.scratch(bytes ? n : n * 4), dst = floats ? a.scratch(n * 4) : 0, dst8 = floats ? 0 : a.scratch(n);
     if (bytes) a.u8(src, n).set(bytes); else a.f32(src, n).set(img.data);
     r.withState((st) => a.kernels.poissonGrid(src, bytes ? 1 : 0, n, cdf, guide, offs, lens, los, 1 / peak, st, dst, dst8), a);
-    return out === 'floats' ? a.f32(dst, n).slice() : a.u8(dst8, n).slice();
+    return floats ? a.f32(dst, n).slice() : a.u8(dst8, n).slice();
   };
-  wasm.reset();
   if (bytes) {
     const again = rng.clone();
-    return imageFromBytes(run(wasm.mainArena, rng, 'bytes') as Uint8Array, img.width, img.height, () => wasm.isolated((a) => run(a, again, 'floats') as Float32Array));
+    return byteImageFromKernel(img.width, img.height, (a, floats) => run(a, floats ? again : rng, floats));
   }
-  const out = run(wasm.mainArena, rng, 'floats') as Float32Array, d = img.data;
+  wasm.reset();
+  const out = run(wasm.mainArena, rng, true) as Float32Array, d = img.data;
   let offGrid = false;
   for (let i = 0; i < n; i++) if (out[i]! < 0) { out[i] = rng.poisson(Math.max(0, d[i]!) * peak) / peak; offGrid = true; }
   const result = { data: out, width: img.width, height: img.height, channels: 3 as const };

@@ -74,19 +74,16 @@ export class MaskDcpt {
    * MaskDCPT code do), so hidden pixels cannot reach any visible-position feature; NAFNet's channel attention pools
    * over the visible positions only, so its statistics are those the unmasked network sees when fine-tuned.
    */
-  encode(lq: tf.Tensor4D, mask?: PatchMask): { out: tf.Tensor4D; blocks: tf.Tensor4D[]; masks: Map<number, tf.Tensor4D> } {
+  encode(lq: tf.Tensor4D, mask?: PatchMask): { out: tf.Tensor4D; blocks: tf.Tensor4D[]; masks: Map<number, tf.Tensor4D>; masker?: Masker } {
     const masks = new Map<number, tf.Tensor4D>();
     if (!mask) return { ...this.net.forward(lq), masks };
-    for (let l = 0; l <= this.net.depth; l++) masks.set(lq.shape[1] / 2 ** l, maskTensor(mask, l));
-    const masker = makeMasker(masks);
-    return { ...this.net.forward(masker(lq), masker), masks };
+    const masker = makeMasker(masks, (h) => maskTensor(mask, Math.round(Math.log2(lq.shape[1] / h))));
+    return { ...this.net.forward(masker(lq), masker), masks, masker };
   }
 
   /** Masked forward when a mask is given (pre-training); dense otherwise (fine-tuning, inference). */
-  forward(lq: tf.Tensor4D, mask?: PatchMask): { recon: tf.Tensor4D; logits: tf.Tensor2D } {
-    const { out, blocks, masks } = this.encode(lq, mask);
-    // masked: the classifier, too, averages its features over the visible positions only, as it will see them unmasked
-    const masker = mask ? makeMasker(masks) : null;
+  forward(lq: tf.Tensor4D, mask?: PatchMask): { recon: tf.Tensor4D; logits: tf.Tensor2D; masker?: Masker } {
+    const { out, blocks, masker } = this.encode(lq, mask);
     const h = (n: string): tf.Variable => this.head.get(n);
     const weights = tf.softmax(h('cls.level_weights'));
     let pooled: tf.Tensor2D | null = null;
@@ -96,21 +93,30 @@ export class MaskDcpt {
       if (stride > 1) f = poolMean(tf.relu(f) as tf.Tensor4D, stride);
       f = tf.relu(layerNorm(f, h(`cls.${i}.norm.weight`), h(`cls.${i}.norm.bias`))) as tf.Tensor4D;
       f = tf.relu(tf.add(f, conv(f, h(`cls.${i}.conv.weight`), h(`cls.${i}.conv.bias`)))) as tf.Tensor4D;
-      if (mask && !masks.has(f.shape[1])) masks.set(f.shape[1], maskTensor(mask, Math.round(Math.log2(lq.shape[1] / f.shape[1]))));
+      // masked: the classifier, too, averages over the visible positions only, as it will see them unmasked
       const mean = masker ? tf.reshape(masker.mean(f), [f.shape[0], f.shape[3]]) : tf.mean(f, [1, 2]);
       const g = tf.mul(mean, tf.slice(weights, [i], [1])) as tf.Tensor2D;
       pooled = pooled ? (tf.add(pooled, g) as tf.Tensor2D) : g;
     });
     const logits = tf.add(tf.matMul(pooled!, h('cls.fc.weight') as tf.Tensor2D), h('cls.fc.bias')) as tf.Tensor2D;
-    return { recon: out, logits };
+    return { recon: out, logits, masker };
   }
 
   dispose(): void { this.net.params.dispose(); this.head.dispose(); }
 }
 
-/** The masker over masks keyed by their height (one per U-Net level). */
-export function makeMasker(masks: Map<number, tf.Tensor4D>): Masker {
-  const at = (t: tf.Tensor4D): tf.Tensor4D => masks.get(t.shape[1])!;
+/**
+ * The masker over masks keyed by their height; a resolution not in `masks` is made by `make` (when given) and kept
+ * there, so the map ends up holding every resolution the pass used.
+ */
+export function makeMasker(masks: Map<number, tf.Tensor4D>, make?: (height: number) => tf.Tensor4D): Masker {
+  const at = (t: tf.Tensor4D): tf.Tensor4D => {
+    const h = t.shape[1];
+    if (!masks.has(h) && make) masks.set(h, make(h));
+    const m = masks.get(h);
+    if (!m) throw new Error(`masker: no mask at height ${h}`);
+    return m;
+  };
   return Object.assign((t: tf.Tensor4D): tf.Tensor4D => tf.mul(t, at(t)) as tf.Tensor4D, {
     mean: (t: tf.Tensor4D): tf.Tensor4D => tf.div(tf.sum(tf.mul(t, at(t)), [1, 2], true), tf.maximum(tf.sum(at(t), [1, 2], true), 1)) as tf.Tensor4D,
   });
@@ -141,13 +147,10 @@ export function focalLoss(logits: tf.Tensor2D, labels: tf.Tensor1D, gamma = 2): 
  * which fine-tuning then has to undo. Without a mask (fine-tuning), the mean over all pixels.
  */
 export function maskdcptLoss(m: MaskDcpt, lq: tf.Tensor4D, gt: tf.Tensor4D, labels: tf.Tensor1D, mask?: PatchMask): { total: tf.Scalar; l1: tf.Scalar; focal: tf.Scalar; logits: tf.Tensor2D } {
-  const { recon, logits } = m.forward(lq, mask);
-  const err = tf.abs(tf.sub(recon, gt));
-  let l1: tf.Scalar;
-  if (mask) {
-    const visible = maskTensor(mask, 0);
-    l1 = tf.div(tf.sum(tf.mul(err, visible)), tf.maximum(tf.mul(tf.sum(visible), 3), 1)) as tf.Scalar;
-  } else l1 = tf.mean(err) as tf.Scalar;
+  const { recon, logits, masker } = m.forward(lq, mask);
+  const err = tf.abs(tf.sub(recon, gt)) as tf.Tensor4D;
+  // every sample hides the same number of cells, so the mean of the per-sample visible means is the visible mean
+  const l1 = tf.mean(masker ? masker.mean(err) : err) as tf.Scalar;
   const focal = focalLoss(logits, labels);
   return { total: tf.add(l1, focal) as tf.Scalar, l1, focal, logits };
 }
