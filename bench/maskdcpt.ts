@@ -4,7 +4,11 @@
  * scratch for the same total number of steps; evaluate both on CBSD68 with sigma 25 noise and on Rain100L (PSNR/SSIM,
  * paper conventions), report the classifier's accuracy on the validation split and the wall time of each phase.
  *
- *   npm run bench:maskdcpt [-- --pretrain 300 --finetune 300 --arch nafnet-small --batch 8 --patch 64 --keep]
+ *   npm run bench:maskdcpt [-- --pretrain 300 --finetune 300 --arch nafnet-small --batch 8 --patch 64
+ *                               --pretrain-patch 128 --pretrain-batch 2 --keep]
+ * Pre-training crops are twice the fine-tuning side by default, as in the paper (256 vs 128), with the batch cut to
+ * keep the pixels per step (and so the cost of a step) equal: a 16 px mask patch is then 1/8 of a side, and the
+ * deepest level (1/16) a grid of 8x8 cells, not 4x4.
  * (--keep leaves the dataset and the runs' checkpoints in the temporary folder it prints, for a closer look)
  */
 import { promises as fs } from 'node:fs';
@@ -30,6 +34,11 @@ const args = process.argv.slice(2);
 const flag = (n: string, d: string): string => (args.includes(n) ? args[args.indexOf(n) + 1]! : d);
 const P = Number(flag('--pretrain', '300')), F = Number(flag('--finetune', '300'));
 const arch = flag('--arch', 'nafnet-small'), batch = Number(flag('--batch', '8')), patch = Number(flag('--patch', '64'));
+const prePatch = Number(flag('--pretrain-patch', String(2 * patch)));
+const preBatch = Number(flag('--pretrain-batch', String(Math.max(1, Math.floor((batch * patch * patch) / (prePatch * prePatch))))));
+for (const [n, v] of [['--pretrain', P], ['--finetune', F], ['--batch', batch], ['--patch', patch], ['--pretrain-batch', preBatch], ['--pretrain-patch', prePatch]] as const) {
+  if (!Number.isInteger(v) || v < 1) { console.error(`${n}: expected a positive integer, received ${v}`); process.exit(2); }
+}
 
 const secs = (t: number): string => `${((performance.now() - t) / 1000).toFixed(0)} s`;
 
@@ -60,7 +69,7 @@ async function main(): Promise<void> {
   const common = { manifest: data, arch, batch, patch, seed: 0, split: 'train', balance: true, lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 1_000_000, resume: false, backend: 'wasm' as const, maskRatio: 0.5, maskPatch: 16, progress: 'plain' as const };
 
   t = performance.now();
-  const pre = await train({ ...common, out: path.join(work, 'pretrain'), steps: P });
+  const pre = await train({ ...common, out: path.join(work, 'pretrain'), steps: P, patch: prePatch, batch: preBatch });
   const tPre = secs(t);
   t = performance.now();
   const ft = await train({ ...common, out: path.join(work, 'finetune'), steps: F, lrDecoder: 3e-4, finetune: { init: pre.checkpoint, ema: 0.999 } });
@@ -103,7 +112,7 @@ async function main(): Promise<void> {
   const tEval = secs(t);
 
   const avg = (e: Record<string, { psnr: number; ssim: number }>): { psnr: number; ssim: number } => ({ psnr: (e['CBSD68 sigma 25']!.psnr + e.Rain100L!.psnr) / 2, ssim: (e['CBSD68 sigma 25']!.ssim + e.Rain100L!.ssim) / 2 });
-  console.log(`\nMaskDCPT bench (${arch}, batch ${batch}, ${patch}x${patch}, wasm backend on ${os.cpus().length} cores)`);
+  console.log(`\nMaskDCPT bench (${arch}; pre-training batch ${preBatch} of ${prePatch}x${prePatch}, fine-tuning and scratch batch ${batch} of ${patch}x${patch}; wasm backend on ${os.cpus().length} cores)`);
   console.log(`pre-train ${P} steps: ${tPre}; fine-tune ${F} steps: ${tFt}; scratch ${P + F} steps: ${tSc}; evaluation: ${tEval}; total ${secs(t0)}`);
   console.log(`classifier accuracy on the validation split: ${right}/${val.length} = ${((100 * right) / Math.max(1, val.length)).toFixed(1)}% (chance 20%)`);
   console.log('\n| arm | CBSD68 sigma 25 PSNR/SSIM | Rain100L PSNR/SSIM | average PSNR/SSIM |\n|---|---|---|---|');
