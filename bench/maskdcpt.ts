@@ -36,7 +36,7 @@ const P = Number(flag('--pretrain', '300')), F = Number(flag('--finetune', '300'
 const arch = flag('--arch', 'nafnet-small'), batch = Number(flag('--batch', '8')), patch = Number(flag('--patch', '64'));
 const prePatch = Number(flag('--pretrain-patch', String(2 * patch)));
 const preBatch = Number(flag('--pretrain-batch', String(Math.max(1, Math.floor((batch * patch * patch) / (prePatch * prePatch))))));
-for (const [n, v] of [['--pretrain', P], ['--finetune', F], ['--batch', batch], ['--patch', patch], ['--pretrain-batch', preBatch], ['--pretrain-patch', prePatch]] as const) {
+for (const [n, v] of [['--pretrain', P], ['--finetune', F], ['--batch', batch], ['--patch', patch], ['--pretrain-patch', prePatch], ['--pretrain-batch', preBatch]] as const) {
   if (!Number.isInteger(v) || v < 1) { console.error(`${n}: expected a positive integer, received ${v}`); process.exit(2); }
 }
 
