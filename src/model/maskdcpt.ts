@@ -74,11 +74,10 @@ export class MaskDcpt {
    * MaskDCPT code do), so hidden pixels cannot reach any visible-position feature; NAFNet's channel attention pools
    * over the visible positions only, so its statistics are those the unmasked network sees when fine-tuned.
    */
-  encode(lq: tf.Tensor4D, mask?: PatchMask): { out: tf.Tensor4D; blocks: tf.Tensor4D[]; masks: Map<number, tf.Tensor4D>; masker?: Masker } {
-    const masks = new Map<number, tf.Tensor4D>();
-    if (!mask) return { ...this.net.forward(lq), masks };
-    const masker = makeMasker(masks, (h) => maskTensor(mask, Math.round(Math.log2(lq.shape[1] / h))));
-    return { ...this.net.forward(masker(lq), masker), masks, masker };
+  encode(lq: tf.Tensor4D, mask?: PatchMask): { out: tf.Tensor4D; blocks: tf.Tensor4D[]; masker?: Masker } {
+    if (!mask) return this.net.forward(lq);
+    const masker = makeMasker(new Map(), (h) => maskTensor(mask, Math.round(Math.log2(lq.shape[1] / h))));
+    return { ...this.net.forward(masker(lq), masker), masker };
   }
 
   /** Masked forward when a mask is given (pre-training); dense otherwise (fine-tuning, inference). */
