@@ -70,23 +70,26 @@ async function main(): Promise<void> {
   console.log(`5D dataset from Kodak24: ${secs(t)}`);
   const common = { manifest: data, arch, batch, patch, seed: 0, split: 'train', balance: true, lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 1_000_000, resume: false, backend: 'wasm' as const, maskRatio: 0.5, maskPatch: 16, progress: 'plain' as const };
 
+  // fine-tuning recipe (no mask, L1, cosine LR, EMA), shared by the fine-tuned arm and both scratch arms
+  const fineTune = (out: string, steps: number, init: string): ReturnType<typeof train> =>
+    train({ ...common, out: path.join(work, out), steps, lrDecoder: 3e-4, finetune: { init, ema: 0.999 } });
   t = performance.now();
   const pre = await train({ ...common, out: path.join(work, 'pretrain'), steps: P, patch: prePatch, batch: preBatch });
   const tPre = secs(t);
   t = performance.now();
-  const ft = await train({ ...common, out: path.join(work, 'finetune'), steps: F, lrDecoder: 3e-4, finetune: { init: pre.checkpoint, ema: 0.999 } });
+  const ft = await fineTune('finetune', F, pre.checkpoint);
   const tFt = secs(t);
-  // scratch: the same network, randomly initialised, trained the same way for P + F steps
+  // scratch: the same network, randomly initialised, trained the same way for P + F steps (and for F alone)
   const classes = ['haze', 'low-light', 'motion-blur', 'noise', 'rain-streak'];
   const init = path.join(work, 'scratch-init.safetensors');
   const fresh = new MaskDcpt(makeConfig(arch, classes), 0);
   await saveCheckpoint(init, fresh, null, { step: '0' });
   fresh.dispose();
   t = performance.now();
-  const sc = await train({ ...common, out: path.join(work, 'scratch'), steps: P + F, lrDecoder: 3e-4, finetune: { init, ema: 0.999 } });
+  const sc = await fineTune('scratch', P + F, init);
   const tSc = secs(t);
   t = performance.now();
-  const scF = await train({ ...common, out: path.join(work, 'scratch-finetune-steps'), steps: F, lrDecoder: 3e-4, finetune: { init, ema: 0.999 } });
+  const scF = await fineTune('scratch-finetune-steps', F, init);
   const tScF = secs(t);
 
   // classifier accuracy on the validation split (unmasked inputs)
