@@ -18,11 +18,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../src/model/backend.js';
 import { train, loadCheckpoint, saveCheckpoint } from '../src/model/train.js';
 import { MaskDcpt, makeConfig } from '../src/model/maskdcpt.js';
-import { restoreImage } from '../src/model/restore.js';
+import { planRestore, restoreImage } from '../src/model/restore.js';
+import { classifyImage } from '../src/model/classify.js';
 import { readImage } from '../src/io/image-io.js';
 import { psnr, ssim } from '../src/metrics/quality.js';
 import { addGaussianNoise } from '../src/degradations/noise.js';
@@ -50,7 +50,8 @@ async function evaluate(ckpt: string, sets: { name: string; pairs: { lq: () => P
   for (const s of sets) {
     let p = 0, q = 0;
     for (const pair of s.pairs) {
-      const restored = restoreImage(model, await pair.lq(), 512); // test images fit one tile
+      const lq = await pair.lq();
+      const restored = restoreImage(model, lq, await planRestore(model, lq.width, lq.height)); // whole images, as the paper
       const gt = (await readImage(pair.gt)).image;
       p += psnr(restored, gt); q += ssim(restored, gt);
     }
@@ -100,8 +101,8 @@ async function main(): Promise<void> {
   let right = 0;
   for (const r of val) {
     const img = (await readImage(resolveStored(data, r.lq_path))).image;
-    const pred = tf.tidy(() => tf.argMax(cls.forward(tf.tensor4d(img.data, [1, img.height, img.width, 3])).logits, -1).dataSync()[0]!);
-    if (cls.config.classes[pred] === r.type) right++;
+    const { probs } = await classifyImage(cls, img, { crop: prePatch });
+    if (cls.config.classes[probs.indexOf(Math.max(...probs))] === r.type) right++;
   }
   cls.dispose();
 

@@ -32,6 +32,11 @@ export class OutputError extends Error {
   override name = 'OutputError';
 }
 
+/** Not enough memory for the work asked (an image pass, a batch): says what to lower (exit 6). */
+export class ResourceError extends Error {
+  override name = 'ResourceError';
+}
+
 /** A long job was stopped by the user (Ctrl-C); what was done is kept (exit 130, as shells report SIGINT). */
 export class InterruptedError extends Error {
   override name = 'InterruptedError';
@@ -49,6 +54,7 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof ConfigError) return 3;
   if (err instanceof InputError) return 4;
   if (err instanceof OutputError) return 5;
+  if (err instanceof ResourceError) return 6;
   return 70; // EX_SOFTWARE: a bug
 }
 

@@ -12,9 +12,9 @@ function trainingRunOptions(y: Argv, lr: { lrEncoder: [string, number]; lrDecode
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Run folder: checkpoints and metrics.jsonl' })
     .option('arch', { type: 'string', default: 'nafnet-small', describe: "nafnet-small, nafnet-tiny, restormer-small, restormer-tiny, or the paper's nafnet-5d and restormer; must match --init" })
     .option('steps', { type: 'number', default: 1000, describe: 'Training steps' })
-    .option('batch', { type: 'number', default: 8, describe: 'Batch size' })
-    .option('patch', { type: 'number', default: 64, describe: 'Crop size (a multiple of the mask patch)' })
-    .option('seed', { type: 'number', default: 0, describe: 'Seed for initialisation, sampling, crops and masks' })
+    .option('batch', { type: 'number', describe: 'Batch size (default 8; on --resume, the run\'s own)' })
+    .option('patch', { type: 'number', describe: 'Crop size, a multiple of the mask patch (default 64; on --resume, the run\'s own)' })
+    .option('seed', { type: 'number', describe: 'Seed for initialisation, sampling, crops and masks (default 0; on --resume, the run\'s own)' })
     .option('split', { type: 'string', default: 'train', choices: ['train', 'val', 'test'], describe: 'Split to train on' })
     .option('type', { type: 'string', array: true, describe: 'Only these types' })
     .option('repeat', { type: 'string', describe: 'Repeat factors per type, e.g. haze=1,rain-streak=300,noise=15,motion-blur=5,low-light=60' })
@@ -22,12 +22,24 @@ function trainingRunOptions(y: Argv, lr: { lrEncoder: [string, number]; lrDecode
     .option('lr-encoder', { type: 'number', default: lr.lrEncoder[1], describe: lr.lrEncoder[0] })
     .option('lr-decoder', { type: 'number', default: lr.lrDecoder[1], describe: lr.lrDecoder[0] })
     .option('ckpt-every', { type: 'number', default: 500, describe: 'Checkpoint every N steps (and at the end)' })
-    .option('resume', { type: 'boolean', default: false, describe: 'Continue from the latest checkpoint in --out' })
+    .option('resume', { type: 'boolean', default: false, describe: 'Continue from the latest checkpoint in --out, with its recorded --batch, --patch, --seed and mask settings (a flag that disagrees is an error)' })
     .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend' })
     .option('threads', { type: 'number', describe: 'Data-parallel replicas on the wasm backend, one per core (default: every core, at most the batch size)' })
     .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })
     .check((a) => { if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads >= 1)) throw new UsageError(`--threads: expected a whole number >= 1, received ${a.threads}`); return true; })
     .check((a) => { if (a.repeat && a.balance) throw new UsageError('--repeat and --balance: choose one'); return true; });
+}
+
+/** --memory-limit for the commands that run a network on images. */
+function memoryOptions<T>(y: Argv<T>) {
+  return y.option('memory-limit', { type: 'string', describe: 'Memory one forward pass may take, e.g. 2GiB (default: 3 GiB of the 4 GiB wasm heap; half the RAM on other backends)' });
+}
+
+/** --tile and --overlap for the commands that restore images. */
+function tileOptions<T>(y: Argv<T>) {
+  return y
+    .option('tile', { type: 'number', describe: 'Restore in tiles of this size even when the whole image fits (rounded down to the network\'s size multiple)' })
+    .option('overlap', { type: 'number', describe: 'Overlap of neighbouring tiles in pixels, cross-faded (default 32)' });
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -166,8 +178,8 @@ export async function run(argv: string[]): Promise<void> {
       'train',
       'MaskDCPT pre-training from a dataset manifest (masked degradation classification + reconstruction)',
       (y) => trainingRunOptions(y, { lrEncoder: ['AdamW learning rate of the encoder', 3e-4], lrDecoder: ['AdamW learning rate of the decoders', 1e-4] })
-        .option('mask-ratio', { type: 'number', default: 0.5, describe: 'Share of hidden patches' })
-        .option('mask-patch', { type: 'number', default: 16, describe: 'Mask patch size in pixels' })
+        .option('mask-ratio', { type: 'number', describe: 'Share of hidden patches (default 0.5; on --resume, the run\'s own)' })
+        .option('mask-patch', { type: 'number', describe: 'Mask patch size in pixels (default 16; on --resume, the run\'s own)' })
         .example('uir train -m data/ -o runs/pre --arch nafnet-small --steps 2000 --repeat haze=1,rain-streak=300,noise=15,motion-blur=5,low-light=60', '5D pre-training'),
       async (a) => { await (await import('./commands/train.js')).trainCommand(a as unknown as Record<string, unknown>); },
     )
@@ -178,19 +190,21 @@ export async function run(argv: string[]): Promise<void> {
         .option('init', { type: 'string', demandOption: true, describe: 'Pre-trained checkpoint from uir train' })
         .option('ema', { type: 'number', default: 0.999, describe: 'EMA decay of the weights (saved as ema.*; restore uses them)' })
         .example('uir finetune --init runs/pre/ckpt-0002000.safetensors -m data/ -o runs/ft --steps 2000', ''),
-      async (a) => { await (await import('./commands/train.js')).trainCommand({ ...(a as unknown as Record<string, unknown>), 'mask-ratio': 0.5, 'mask-patch': 16 }); },
+      async (a) => { await (await import('./commands/train.js')).trainCommand(a as unknown as Record<string, unknown>); },
     )
     .command(
       'classify <inputs..>',
       'Predict the degradation type of images with a MaskDCPT checkpoint',
-      (y) => y
-        .positional('inputs', { type: 'string', array: true, describe: 'Images' })
+      (y) => memoryOptions(y
+        .positional('inputs', { type: 'string', array: true, describe: 'Images or folders' })
         .option('model', { type: 'string', demandOption: true, describe: 'Checkpoint (.safetensors) from uir train' })
         .option('top', { type: 'number', default: 3, describe: 'How many types to list' })
-        .option('json', { type: 'boolean', default: false, describe: 'JSON output' })
+        .option('json', { type: 'boolean', default: false, describe: 'JSON output (with the policy used for each image)' })
         .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend' })
+        .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' }))
+        .epilogue('Policy: the whole image (reflect-padded to the network\'s size multiple) when its pass fits --memory-limit; otherwise the mean class probabilities of a fixed grid of up to 4 x 4 crops at the training resolution (the checkpoint\'s --patch), evenly spaced with the corners included. Crops keep the pixel scale the classifier learnt; a downscale would average noise, streaks and JPEG blocks away. --json reports the policy of each image.')
         .example('uir classify --model runs/pre/ckpt-0002000.safetensors photo.png', ''),
-      async (a) => { await (await import('./commands/train.js')).classifyCommand({ model: a.model, inputs: a.inputs as string[], backend: a.backend as 'auto', top: a.top, json: a.json }); },
+      async (a) => { await (await import('./commands/classify.js')).classifyCommand({ model: a.model, inputs: a.inputs as string[], backend: a.backend as 'auto', top: a.top, json: a.json, memoryLimit: a['memory-limit'], progress: a.progress as 'auto' }); },
     )
     .command(
       'plot <run>',
@@ -203,25 +217,28 @@ export async function run(argv: string[]): Promise<void> {
     )
     .command(
       'restore <inputs..>',
-      'Restore images with a checkpoint (any size: tiled with overlap, reflect-padded)',
-      (y) => y
+      'Restore images with a checkpoint (any size: whole when it fits in memory, else blended tiles)',
+      (y) => tileOptions(memoryOptions(y
         .positional('inputs', { type: 'string', array: true, describe: 'Images or folders' })
         .option('model', { type: 'string', demandOption: true, describe: 'Checkpoint (.safetensors)' })
         .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Output file (one input) or folder' })
-        .option('tile', { type: 'number', default: 256, describe: 'Tile size for large images' })
         .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend' })
-        .example('uir restore --model runs/ft/ckpt-0001000.safetensors rainy.png -o clean.png', ''),
-      async (a) => { await (await import('./commands/train.js')).restoreCommand({ model: a.model, inputs: a.inputs as string[], output: a.output, backend: a.backend as 'auto', tile: a.tile }); },
+        .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })))
+        .example('uir restore --model runs/ft/ckpt-0001000.safetensors rainy.png -o clean.png', 'Whole image when it fits (the paper\'s protocol)')
+        .example('uir restore --model runs/ft/ckpt-0001000.safetensors photos/ -o restored/ --tile 512', 'Tiles of 512 px, 32 px overlap'),
+      async (a) => { await (await import('./commands/restore.js')).restoreCommand({ model: a.model, inputs: a.inputs as string[], output: a.output, backend: a.backend as 'auto', tile: a.tile, overlap: a.overlap, memoryLimit: a['memory-limit'], progress: a.progress as 'auto' }); },
     )
     .command(
       'eval',
       'PSNR and SSIM (RGB, [0,1], no crop, 11x11 Gaussian SSIM) of LQ vs GT pairs, per type and averaged; PIQE with --lq alone',
-      (y) => y
+      (y) => tileOptions(memoryOptions(y))
         .option('lq', { type: 'string', describe: 'Folder of degraded (or restored) images' })
         .option('gt', { type: 'string', describe: 'Folder of clean images with the same names (without it: PIQE, no reference)' })
         .option('manifest', { type: 'string', describe: 'Dataset folder: score its pairs per type' })
         .option('split', { type: 'string', choices: ['train', 'val', 'test'], describe: 'With --manifest: one split' })
-        .option('model', { type: 'string', describe: 'Checkpoint to restore with first (needs `uir train` checkpoints)' })
+        .option('model', { type: 'string', describe: 'Checkpoint to restore with first: whole images (the paper\'s protocol) when they fit in memory, else tiles' })
+        .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend (with --model)' })
+        .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })
         .option('limit', { type: 'number', describe: 'Score at most this many pairs' })
         .option('json', { type: 'boolean', default: false, describe: 'JSON output' })
         .example('uir eval --lq ../shared/data/Rain100L/lq --gt ../shared/data/Rain100L/gt', 'Input PSNR/SSIM of Rain100L')
@@ -229,7 +246,7 @@ export async function run(argv: string[]): Promise<void> {
         .example('uir eval --model runs/ft/ckpt-0002000.safetensors --lq real-photos/', 'PIQE of restored real-world photos'),
       async (a) => {
         const { evalCommand } = await import('./commands/eval.js');
-        await evalCommand({ lq: a.lq, gt: a.gt, manifest: a.manifest, split: a.split, model: a.model, json: a.json, limit: a.limit });
+        await evalCommand({ lq: a.lq, gt: a.gt, manifest: a.manifest, split: a.split, model: a.model, json: a.json, limit: a.limit, backend: a.backend as 'auto', tile: a.tile, overlap: a.overlap, memoryLimit: a['memory-limit'], progress: a.progress as 'auto' });
       },
     )
     .command(

@@ -15,12 +15,12 @@ import { UsageError } from '../errors.js';
 
 export const ARCH_PRESETS: Record<string, NetConfig> = {
   /** The paper's NAFNet 5D configuration (~68M parameters with the heads). */
-  'nafnet-5d': { family: 'nafnet', width: 64, encBlocks: [1, 1, 1, 28], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
+  'nafnet-5d': { family: 'nafnet', eps: 1e-5, width: 64, encBlocks: [1, 1, 1, 28], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
   /** Restormer as released (dim 48, blocks [4, 6, 6, 8], 4 refinement blocks, heads [1, 2, 4, 8], GDFN factor 2.66). */
   'restormer': { family: 'restormer', width: 48, blocks: [4, 6, 6, 8], heads: [1, 2, 4, 8], refinement: 4, ffnFactor: 2.66 },
   /** CPU presets. */
-  'nafnet-small': { family: 'nafnet', width: 16, encBlocks: [1, 1, 1, 1], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
-  'nafnet-tiny': { family: 'nafnet', width: 8, encBlocks: [1, 1], middleBlocks: 1, decBlocks: [1, 1] },
+  'nafnet-small': { family: 'nafnet', eps: 1e-5, width: 16, encBlocks: [1, 1, 1, 1], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
+  'nafnet-tiny': { family: 'nafnet', eps: 1e-5, width: 8, encBlocks: [1, 1], middleBlocks: 1, decBlocks: [1, 1] },
   'restormer-small': { family: 'restormer', width: 16, blocks: [1, 1, 1, 1], heads: [1, 2, 4, 8], refinement: 1, ffnFactor: 2.66 },
   'restormer-tiny': { family: 'restormer', width: 8, blocks: [1, 1], heads: [1, 2], refinement: 1, ffnFactor: 2.66 },
 };
@@ -80,25 +80,48 @@ export class MaskDcpt {
     return { ...this.net.forward(masker(lq), masker), masker };
   }
 
-  /** Masked forward when a mask is given (pre-training); dense otherwise (fine-tuning, inference). */
-  forward(lq: tf.Tensor4D, mask?: PatchMask): { recon: tf.Tensor4D; logits: tf.Tensor2D; masker?: Masker } {
-    const { out, blocks, masker } = this.encode(lq, mask);
+  /**
+   * Masked forward when a mask is given (pre-training); dense otherwise (fine-tuning, inference). `lean` (inference
+   * only, no mask) frees every feature as soon as it is used, the classifier reading each tapped block as it is made.
+   */
+  forward(lq: tf.Tensor4D, mask?: PatchMask, o: { lean?: boolean } = {}): { recon: tf.Tensor4D; logits: tf.Tensor2D; masker?: Masker } {
+    if (o.lean && !mask) return tf.tidy(() => this.pass(lq, undefined, true) as { recon: tf.Tensor4D; logits: tf.Tensor2D });
+    return this.pass(lq, mask, false);
+  }
+
+  private pass(lq: tf.Tensor4D, mask: PatchMask | undefined, lean: boolean): { recon: tf.Tensor4D; logits: tf.Tensor2D; masker?: Masker } {
+    const masker = mask ? makeMasker(new Map(), (h) => maskTensor(mask, Math.round(Math.log2(lq.shape[1] / h)))) : undefined;
     const h = (n: string): tf.Variable => this.head.get(n);
     const weights = tf.softmax(h('cls.level_weights'));
+    const taps = new Map(this.tapped.map((b, i) => [b, i]));
     let pooled: tf.Tensor2D | null = null;
-    this.tapped.forEach((b, i) => {
-      let f = conv(blocks[b]!, h(`cls.${i}.proj.weight`), h(`cls.${i}.proj.bias`));
-      const stride = Math.max(1, Math.round(((this.config.headPool ?? 1) * f.shape[1]) / lq.shape[1]));
-      if (stride > 1) f = poolMean(tf.relu(f) as tf.Tensor4D, stride);
-      f = tf.relu(layerNorm(f, h(`cls.${i}.norm.weight`), h(`cls.${i}.norm.bias`))) as tf.Tensor4D;
-      f = tf.relu(tf.add(f, conv(f, h(`cls.${i}.conv.weight`), h(`cls.${i}.conv.bias`)))) as tf.Tensor4D;
-      // masked: the classifier, too, averages over the visible positions only, as it will see them unmasked
-      const mean = masker ? tf.reshape(masker.mean(f), [f.shape[0], f.shape[3]]) : tf.mean(f, [1, 2]);
-      const g = tf.mul(mean, tf.slice(weights, [i], [1])) as tf.Tensor2D;
-      pooled = pooled ? (tf.add(pooled, g) as tf.Tensor2D) : g;
-    });
+    const onBlock = (b: number, feature: tf.Tensor4D): void => {
+      const i = taps.get(b);
+      if (i === undefined) return;
+      const add = (): tf.Tensor2D => {
+        const g = tf.mul(this.tap(i, feature, lq.shape[1], masker), tf.slice(weights, [i], [1])) as tf.Tensor2D;
+        return pooled ? (tf.add(pooled, g) as tf.Tensor2D) : g;
+      };
+      const prev = pooled;
+      pooled = lean ? tf.tidy(add) : add();
+      if (lean) prev?.dispose();
+    };
+    const { out } = this.net.forward(masker ? masker(lq) : lq, masker, { lean, onBlock });
     const logits = tf.add(tf.matMul(pooled!, h('cls.fc.weight') as tf.Tensor2D), h('cls.fc.bias')) as tf.Tensor2D;
+    if (lean) (pooled as tf.Tensor2D | null)?.dispose();
     return { recon: out, logits, masker };
+  }
+
+  /** The classifier's pooled features [batch, headWidth] of tapped block i (unweighted). */
+  private tap(i: number, feature: tf.Tensor4D, inputHeight: number, masker?: Masker): tf.Tensor2D {
+    const h = (n: string): tf.Variable => this.head.get(n);
+    let f = conv(feature, h(`cls.${i}.proj.weight`), h(`cls.${i}.proj.bias`));
+    const stride = Math.max(1, Math.round(((this.config.headPool ?? 1) * f.shape[1]) / inputHeight));
+    if (stride > 1) f = poolMean(tf.relu(f) as tf.Tensor4D, stride);
+    f = tf.relu(layerNorm(f, h(`cls.${i}.norm.weight`), h(`cls.${i}.norm.bias`))) as tf.Tensor4D;
+    f = tf.relu(tf.add(f, conv(f, h(`cls.${i}.conv.weight`), h(`cls.${i}.conv.bias`)))) as tf.Tensor4D;
+    // masked: the classifier, too, averages over the visible positions only, as it will see them unmasked
+    return (masker ? tf.reshape(masker.mean(f), [f.shape[0], f.shape[3]]) : tf.mean(f, [1, 2])) as tf.Tensor2D;
   }
 
   dispose(): void { this.net.params.dispose(); this.head.dispose(); }

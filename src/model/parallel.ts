@@ -14,7 +14,10 @@ import { sliceBatch, type Replica, type ReplicaBatch, type ReplicaSpec, type Rep
 
 export interface WorkerStep { batch: ReplicaBatch }
 export interface WorkerInit { spec: ReplicaSpec; names: string[]; shapes: number[][]; weights: SharedArrayBuffer; grads: SharedArrayBuffer[]; index: number }
-export type WorkerReply = { kind: 'ready' } | { kind: 'done'; stats: ReplicaStats } | { kind: 'error'; message: string };
+export type WorkerReply = { kind: 'ready' } | { kind: 'done'; stats: ReplicaStats } | { kind: 'error'; message: string; oom?: boolean };
+
+/** A replica's wasm heap was exhausted (reported by a worker thread). */
+export class WasmOomError extends Error { override name = 'WasmOomError'; }
 
 export class DataParallel {
   private readonly workers: Worker[] = [];
@@ -78,7 +81,11 @@ export class DataParallel {
     if (k === 1) { stats.loss /= batch.n; return { grads, stats }; }
     const done = await Promise.all(replies);
     for (const r of done) {
-      if (r.kind === 'error') { for (const g of Object.values(grads)) g.dispose(); throw new Error(`data-parallel worker failed: ${r.message}`); }
+      if (r.kind === 'error') {
+        for (const g of Object.values(grads)) g.dispose();
+        if (r.oom) throw new WasmOomError(`a data-parallel worker ran out of wasm memory (${r.message.split('\n')[0]})`);
+        throw new Error(`data-parallel worker failed: ${r.message}`);
+      }
       if (r.kind === 'done') { stats.loss += r.stats.loss; stats.l1 += r.stats.l1; stats.focal += r.stats.focal; stats.correct += r.stats.correct; }
     }
     stats.loss /= batch.n;

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.js';
 import { buildReplica } from './replica.js';
+import { isWasmOom } from './memory.js';
 import { heapView } from './kernels/register.js';
 import type { WorkerInit, WorkerReply, WorkerStep } from './parallel.js';
 import type { ReplicaStats } from './replica.js';
@@ -42,7 +43,7 @@ try {
       for (const t of Object.values(g)) t.dispose();
       send({ kind: 'done', stats });
     } catch (e) {
-      send({ kind: 'error', message: (e as Error).stack ?? String(e) });
+      send({ kind: 'error', message: (e as Error).stack ?? String(e), oom: isWasmOom(e) });
     }
   });
 } catch (e) {

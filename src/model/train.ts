@@ -16,20 +16,28 @@ import { buildReplica, type ReplicaSpec } from './replica.js';
 import { DataParallel } from './parallel.js';
 import { randomPatchMask } from './mask.js';
 import { saveSafetensors, loadSafetensors, type NamedArray } from './safetensors.js';
-import { checkFits } from './memory.js';
+import { checkFits, isWasmOom } from './memory.js';
 import { openManifest, manifestPath } from '../manifest/db.js';
 import { queryPairs, resolveStored } from '../manifest/queries.js';
 import { readImage } from '../io/image-io.js';
 import { Rng } from '../rng.js';
-import { ConfigError, InputError, UsageError } from '../errors.js';
+import { ConfigError, InputError, ResourceError, UsageError } from '../errors.js';
 import { Progress } from '../pipeline/progress.js';
 import type { Image } from '../image.js';
 
-export interface TrainOptions {
-  manifest: string; out: string; arch: string; steps: number; batch: number; patch: number; seed: number;
+/**
+ * The settings that define a run's loss curve beyond the architecture: recorded in every checkpoint (metadata `train`)
+ * and taken from it on --resume, where a flag that disagrees is an error (not silently the flag's default).
+ */
+export interface RunSettings { patch: number; batch: number; seed: number; maskRatio: number; maskPatch: number }
+export const RUN_DEFAULTS: Readonly<RunSettings> = { patch: 64, batch: 8, seed: 0, maskRatio: 0.5, maskPatch: 16 };
+const RUN_FLAGS: Record<keyof RunSettings, string> = { patch: '--patch', batch: '--batch', seed: '--seed', maskRatio: '--mask-ratio', maskPatch: '--mask-patch' };
+
+export interface TrainOptions extends Partial<RunSettings> {
+  manifest: string; out: string; arch: string; steps: number;
   split: string; types?: string[]; repeat?: Record<string, number>; balance?: boolean;
   lrEncoder: number; lrDecoder: number; ckptEvery: number; resume: boolean; backend: BackendChoice;
-  maskRatio: number; maskPatch: number; progress?: 'auto' | 'bar' | 'plain' | 'none';
+  progress?: 'auto' | 'bar' | 'plain' | 'none';
   /** Fine-tuning for all-in-one restoration from a pre-trained checkpoint: no mask, L1 only, cosine LR, EMA. */
   finetune?: { init: string; ema: number };
   /**
@@ -137,27 +145,56 @@ export async function loadCheckpoint(file: string, expect?: { arch?: string; cla
   return { model, meta: metadata, tensors };
 }
 
+/** What a checkpoint records of its run's settings (older checkpoints: the seed, and the mask in the model config). */
+export function recordedSettings(meta: Record<string, string>): Partial<RunSettings> {
+  const config = meta.config ? (JSON.parse(meta.config) as Partial<MaskDcptConfig>) : {};
+  const fromConfig: Partial<RunSettings> = { maskRatio: config.maskRatio, maskPatch: config.maskPatch, seed: meta.seed !== undefined ? Number(meta.seed) : undefined };
+  return { ...fromConfig, ...(meta.train ? (JSON.parse(meta.train) as Partial<RunSettings>) : {}) };
+}
+
+/** The crop side a checkpoint was trained on (the classifier's resolution); 64, the default, when not recorded. */
+export function trainingPatch(meta: Record<string, string>): number {
+  return recordedSettings(meta).patch ?? RUN_DEFAULTS.patch;
+}
+
+/** Flags over defaults; on resume, the checkpoint's settings, a flag that disagrees with one being an error. */
+export function resolveSettings(o: Partial<RunSettings>, recorded?: Partial<RunSettings>, from = 'the checkpoint'): RunSettings {
+  const out = { ...RUN_DEFAULTS };
+  for (const k of Object.keys(RUN_DEFAULTS) as (keyof RunSettings)[]) {
+    const flag = o[k], rec = recorded?.[k];
+    if (flag !== undefined && rec !== undefined && flag !== rec) {
+      throw new UsageError(`${RUN_FLAGS[k]} ${flag}: --resume continues a run trained with ${RUN_FLAGS[k]} ${rec} (${from}); drop the flag, or start a new run in another --out`);
+    }
+    out[k] = flag ?? rec ?? RUN_DEFAULTS[k];
+  }
+  return out;
+}
+
 async function latestCheckpoint(out: string): Promise<string | null> {
   const names = (await fs.readdir(out).catch(() => [] as string[])).filter((n) => /^ckpt-\d+\.safetensors$/.test(n)).sort();
   return names.length ? path.join(out, names[names.length - 1]!) : null;
 }
 
-export async function train(o: TrainOptions, log: (line: string) => void = () => undefined): Promise<TrainResult> {
-  if (!Number.isInteger(o.steps) || o.steps < 1) throw new UsageError(`--steps: expected a positive integer, received ${o.steps}`);
-  if (!Number.isInteger(o.batch) || o.batch < 1) throw new UsageError(`--batch: expected a positive integer, received ${o.batch}`);
-  if (!Number.isInteger(o.patch) || o.patch % o.maskPatch) throw new UsageError(`--patch: expected a multiple of the mask patch ${o.maskPatch}, received ${o.patch}`);
-  await selectBackend(o.backend, log);
-  await fs.mkdir(o.out, { recursive: true });
-  const resumeFrom = o.resume ? await latestCheckpoint(o.out) : null;
-  if (o.resume && !resumeFrom) throw new UsageError(`--resume: no ckpt-*.safetensors in ${o.out}`);
+export async function train(opts: TrainOptions, log: (line: string) => void = () => undefined): Promise<TrainResult> {
+  if (!Number.isInteger(opts.steps) || opts.steps < 1) throw new UsageError(`--steps: expected a positive integer, received ${opts.steps}`);
+  await selectBackend(opts.backend, log);
+  await fs.mkdir(opts.out, { recursive: true });
+  const resumeFrom = opts.resume ? await latestCheckpoint(opts.out) : null;
+  if (opts.resume && !resumeFrom) throw new UsageError(`--resume: no ckpt-*.safetensors in ${opts.out}`);
 
   let model: MaskDcpt, startStep = 0, classes: string[] | undefined;
   let loaded: Awaited<ReturnType<typeof loadCheckpoint>> | null = null;
   if (resumeFrom) {
-    loaded = await loadCheckpoint(resumeFrom, { arch: o.arch });
+    loaded = await loadCheckpoint(resumeFrom, { arch: opts.arch });
     classes = (JSON.parse(loaded.meta.config!) as MaskDcptConfig).classes;
     startStep = Number(loaded.meta.step);
   }
+  const settings = resolveSettings(opts, loaded ? recordedSettings(loaded.meta) : undefined, resumeFrom ?? undefined);
+  const o = { ...opts, ...settings };
+  if (!Number.isInteger(o.batch) || o.batch < 1) throw new UsageError(`--batch: expected a positive integer, received ${o.batch}`);
+  if (!Number.isInteger(o.maskPatch) || o.maskPatch < 1) throw new UsageError(`--mask-patch: expected a positive integer, received ${o.maskPatch}`);
+  if (!(o.maskRatio >= 0 && o.maskRatio < 1)) throw new UsageError(`--mask-ratio: expected 0 <= ratio < 1, received ${o.maskRatio}`);
+  if (!Number.isInteger(o.patch) || o.patch < 1 || o.patch % o.maskPatch) throw new UsageError(`--patch: expected a multiple of the mask patch ${o.maskPatch}, received ${o.patch}`);
   const data = await loadSamples(o, classes);
   if (loaded) {
     if (loaded.meta.manifest !== data.identity) log(`note: the manifest changed since ${path.basename(resumeFrom!)} (${loaded.meta.manifest} -> ${data.identity})`);
@@ -197,7 +234,7 @@ export async function train(o: TrainOptions, log: (line: string) => void = () =>
     const sampler = new Sampler(data.items, data.weights, o.seed);
     const metricsFile = path.join(o.out, 'metrics.jsonl');
     const progress = new Progress('train', o.steps, o.progress === 'none' ? 'none' : Progress.modeFor(process.stderr, o.progress), 'steps', startStep);
-    const meta = (step: number): Record<string, string> => ({ step: String(step), seed: String(o.seed), manifest: data.identity, classes: JSON.stringify(data.classes) });
+    const meta = (step: number): Record<string, string> => ({ step: String(step), seed: String(o.seed), manifest: data.identity, classes: JSON.stringify(data.classes), train: JSON.stringify(settings) });
     let next = startStep < o.steps ? loadBatch(sampler.batch(startStep, o.batch), o.patch, o.seed, startStep) : null;
     const t0 = performance.now();
     for (let step = startStep; step < o.steps; step++) {
@@ -207,6 +244,9 @@ export async function train(o: TrainOptions, log: (line: string) => void = () =>
       const { grads, stats } = await dp.gradients({
         n: o.batch, height: o.patch, width: o.patch, lq: batch.lq, gt: batch.gt, labels: batch.labels,
         mask: mask ? { rows: mask.rows, cols: mask.cols, patch: mask.patch, visible: mask.visible } : undefined,
+      }).catch((e: unknown) => {
+        if (!isWasmOom(e)) throw e;
+        throw new ResourceError(`training step ${step + 1} ran out of memory on the ${tf.getBackend()} backend (batch ${o.batch} of ${o.patch}x${o.patch}, ${model.config.arch}); lower --batch or --patch`, { cause: e });
       });
       const l1 = stats.l1 / o.batch, focal = stats.focal / o.batch, acc = stats.correct / o.batch;
       opt.apply(vars, grads);

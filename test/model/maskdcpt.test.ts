@@ -167,6 +167,51 @@ describe('training', () => {
     await expect(loadCheckpoint(file, { arch: 'nafnet-tiny' })).rejects.toThrow(/architecture 'restormer-tiny', not 'nafnet-tiny'/);
   });
 
+  it('--resume takes --patch, --batch, --seed and the mask settings from the checkpoint; a flag that disagrees is an error', async () => {
+    const base = await tempDir();
+    const opts = { manifest: data, arch: 'nafnet-tiny', split: 'train', lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 2, backend: 'wasm' as const, progress: 'none' as const, resume: false };
+    const run = { batch: 2, patch: 32, seed: 5, maskRatio: 0.75, maskPatch: 8 };
+    const straight = path.join(base, 'straight'), split = path.join(base, 'split');
+    await train({ ...opts, ...run, out: straight, steps: 4 });
+    await train({ ...opts, ...run, out: split, steps: 2 });
+    // no run flags at all: before the fix this resumed with the defaults (ratio 0.5, patch 16 masks, 64 px crops)
+    await train({ ...opts, out: split, steps: 4, resume: true });
+    const read = async (d: string) => (await fs.readFile(path.join(d, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { loss: number }).loss);
+    expect(await read(split)).toEqual(await read(straight));
+    const meta = (await loadCheckpoint(path.join(split, 'ckpt-0000004.safetensors'))).meta;
+    expect(JSON.parse(meta.train!)).toEqual(run);
+    await expect(train({ ...opts, out: split, steps: 6, resume: true, maskRatio: 0.5 })).rejects.toThrow(/^--mask-ratio 0\.5: --resume continues a run trained with --mask-ratio 0\.75 /);
+    await expect(train({ ...opts, out: split, steps: 6, resume: true, patch: 64 })).rejects.toThrow(/^--patch 64: --resume continues a run trained with --patch 32 /);
+    const cli = await uir(['train', '-m', data, '-o', split, '--arch', 'nafnet-tiny', '--steps', '6', '--resume', '--mask-patch', '16', '--backend', 'wasm', '--progress', 'none']);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr.trim().split('\n').pop()).toMatch(/^uir: --mask-patch 16: --resume continues a run trained with --mask-patch 8 \(.*ckpt-0000004\.safetensors\); drop the flag/);
+  });
+
+  it('NAFNet\'s LayerNorm epsilon is part of the stored config: 1e-5 (MaskDCPT\'s NAFNetBaseline) for new models, 1e-6 kept by older checkpoints', async () => {
+    const fresh = new MaskDcpt(makeConfig('nafnet-tiny', ['a', 'b']), 1);
+    expect(fresh.config.net).toMatchObject({ eps: 1e-5 });
+    expect((fresh.net as unknown as { eps: number }).eps).toBe(1e-5);
+    for (const [name, v] of fresh.variables()) if (/\.(beta|gamma)$/.test(name)) v.assign(tf.fill(v.shape, 0.5));
+    const file = path.join(await tempDir(), 'old.safetensors');
+    // an older checkpoint: the same weights, its config written before eps was recorded
+    const legacy = { ...fresh.config, net: { ...fresh.config.net } };
+    delete (legacy.net as { eps?: number }).eps;
+    const { saveSafetensors } = await import('../../src/model/safetensors.js');
+    await saveSafetensors(file, new Map([...fresh.variables()].map(([n, v]) => [n, { shape: v.shape, data: v.dataSync() as Float32Array }])), { format: 'uir-maskdcpt', config: JSON.stringify(legacy), step: '0' });
+    const old = (await loadCheckpoint(file)).model;
+    expect((old.net as unknown as { eps: number }).eps).toBe(1e-6);
+    // near-constant features make the epsilon visible
+    const x = tf.add(tf.mul(tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 3), 1e-3), 0.5) as tf.Tensor4D;
+    const a = fresh.forward(x).recon.dataSync(), b = old.forward(x).recon.dataSync();
+    let diff = 0;
+    for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    expect(diff).toBeGreaterThan(1e-6);
+    // and a checkpoint of the new model keeps 1e-5
+    const again = path.join(path.dirname(file), 'new.safetensors');
+    await saveCheckpoint(again, fresh, null, { step: '0' });
+    expect((await loadCheckpoint(again)).model.config.net).toMatchObject({ eps: 1e-5 });
+  });
+
   it('refuses a patch larger than the images, a split without pairs, and unknown repeat types, in one line', async () => {
     const out = await tempDir();
     const big = await uir(['train', '-m', data, '-o', out, '--arch', 'nafnet-tiny', '--steps', '1', '--patch', '512', '--backend', 'wasm', '--progress', 'none']);

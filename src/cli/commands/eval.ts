@@ -11,21 +11,46 @@ import { piqe } from '../../metrics/piqe.js';
 import { openManifest, manifestPath } from '../../manifest/db.js';
 import { queryPairs, resolveStored } from '../../manifest/queries.js';
 import { InputError, UsageError } from '../../errors.js';
+import { Progress } from '../../pipeline/progress.js';
 
-export interface EvalOptions { lq?: string; gt?: string; manifest?: string; split?: string; model?: string; json: boolean; limit?: number }
+export interface EvalOptions {
+  lq?: string; gt?: string; manifest?: string; split?: string; model?: string; json: boolean; limit?: number;
+  backend?: import('../../model/backend.js').BackendChoice; tile?: number; overlap?: number; memoryLimit?: string;
+  progress?: 'auto' | 'bar' | 'plain' | 'none';
+}
+
+type Restorer = (img: import('../../image.js').Image, name: string) => Promise<import('../../image.js').Image>;
+
+/** With --model: each image restored whole when it fits (MaskDCPT's test protocol), else in tiles; the policy is told once. */
+async function makeRestorer(o: EvalOptions): Promise<{ restore: Restorer; dispose(): void } | null> {
+  if (!o.model) return null;
+  const { selectBackend } = await import('../../model/backend.js');
+  const { loadCheckpoint } = await import('../../model/train.js');
+  const { planRestore, restoreImage, describeRestorePlan } = await import('../../model/restore.js');
+  const { parseBytes } = await import('../../model/memory.js');
+  const memoryLimit = o.memoryLimit !== undefined ? parseBytes(o.memoryLimit, '--memory-limit') : undefined;
+  await selectBackend(o.backend ?? 'auto', (l) => process.stderr.write(l + '\n'));
+  const { model } = await loadCheckpoint(o.model, { ema: true });
+  const told = new Set<string>();
+  return {
+    restore: async (img, name) => {
+      const plan = await planRestore(model, img.width, img.height, { tile: o.tile, overlap: o.overlap, memoryLimit }, name);
+      const key = plan.mode === 'whole' ? 'whole' : `${plan.tile}/${plan.overlap}`;
+      if (!told.has(key)) { told.add(key); process.stderr.write(`eval: ${path.basename(name)}: ${describeRestorePlan(plan)}\n`); }
+      return restoreImage(model, img, plan, name);
+    },
+    dispose: () => model.dispose(),
+  };
+}
 
 interface Item { group: string; lq: string; gt: string }
 
 export async function evalCommand(o: EvalOptions): Promise<void> {
-  let restore: ((img: import('../../image.js').Image) => import('../../image.js').Image) | null = null;
-  if (o.model) {
-    const { selectBackend } = await import('../../model/backend.js');
-    const { loadCheckpoint } = await import('../../model/train.js');
-    const { restoreImage } = await import('../../model/restore.js');
-    await selectBackend('auto');
-    const { model } = await loadCheckpoint(o.model, { ema: true });
-    restore = (img) => restoreImage(model, img);
-  }
+  const restorer = await makeRestorer(o);
+  try { await evaluate(o, restorer?.restore ?? null); } finally { restorer?.dispose(); }
+}
+
+async function evaluate(o: EvalOptions, restore: Restorer | null): Promise<void> {
   const items: Item[] = [];
   if (o.manifest) {
     if (o.lq || o.gt) throw new UsageError('give either --manifest or --lq/--gt, not both');
@@ -45,14 +70,18 @@ export async function evalCommand(o: EvalOptions): Promise<void> {
     if (items.length === 0) throw new InputError(`no file names in common between ${o.lq} and ${o.gt}`);
   }
   const groups = new Map<string, { psnr: number; ssim: number; n: number }>();
-  for (const it of items.slice(0, o.limit ?? items.length)) {
+  const todo = items.slice(0, o.limit ?? items.length);
+  const progress = new Progress('eval', todo.length, Progress.modeFor(process.stderr, o.progress), 'images');
+  for (const [i, it] of todo.entries()) {
     const [a, b] = await Promise.all([readImage(it.lq), readImage(it.gt)]);
-    if (restore) a.image = restore(a.image);
+    if (restore) a.image = await restore(a.image, it.lq);
+    progress.update(i + 1);
     if (a.image.width !== b.image.width || a.image.height !== b.image.height) throw new InputError(`${it.lq}: ${a.image.width}x${a.image.height} differs from ${it.gt} (${b.image.width}x${b.image.height})`);
     const g = groups.get(it.group) ?? { psnr: 0, ssim: 0, n: 0 };
     g.psnr += Math.min(100, psnr(a.image, b.image)); g.ssim += ssim(a.image, b.image); g.n++;
     groups.set(it.group, g);
   }
+  progress.finish(todo.length);
   const rows = [...groups].map(([group, g]) => ({ group, n: g.n, psnr: g.psnr / g.n, ssim: g.ssim / g.n }));
   const mean = { group: 'average', n: rows.reduce((s, r) => s + r.n, 0), psnr: rows.reduce((s, r) => s + r.psnr, 0) / rows.length, ssim: rows.reduce((s, r) => s + r.ssim, 0) / rows.length };
   if (o.json) { process.stdout.write(JSON.stringify({ model: o.model ?? null, scored: o.model ? 'restored' : 'inputs', rows, average: mean }, null, 2) + '\n'); return; }
@@ -62,14 +91,17 @@ export async function evalCommand(o: EvalOptions): Promise<void> {
 }
 
 /** PIQE (0 best, 100 worst) of every image in a folder, or of its restoration with --model. */
-async function noReference(o: EvalOptions, dir: string, restore: ((img: import('../../image.js').Image) => import('../../image.js').Image) | null): Promise<void> {
+async function noReference(o: EvalOptions, dir: string, restore: Restorer | null): Promise<void> {
   const files = [...(await imagesByName(dir, '--lq')).values()].slice(0, o.limit);
   const scores: { file: string; piqe: number }[] = [];
+  const progress = new Progress('eval', files.length, Progress.modeFor(process.stderr, o.progress), 'images');
   for (const f of files) {
     let { image } = await readImage(f);
-    if (restore) image = restore(image);
+    if (restore) image = await restore(image, f);
+    progress.update(scores.length + 1);
     scores.push({ file: path.basename(f), piqe: piqe(image).score });
   }
+  progress.finish(files.length);
   const mean = scores.reduce((a, b) => a + b.piqe, 0) / scores.length;
   if (o.json) { process.stdout.write(JSON.stringify({ model: o.model ?? null, scored: o.model ? 'restored' : 'inputs', metric: 'PIQE', images: scores, average: mean }, null, 2) + '\n'); return; }
   const group = groupName(dir);

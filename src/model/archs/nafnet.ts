@@ -1,13 +1,15 @@
 /**
- * NAFNet (Chen et al., ECCV 2022) in TensorFlow.js, NHWC, with the public PyTorch NAFNet's parameter names
- * (intro, encoders.i.blocks.j.*, downs.i, middle_blks.blocks.j.*, ups.i.0, decoder{i}.blocks.j.*, ending) so
- * weights map one to one (conv weights are HWIO here, OIHW in PyTorch).
+ * NAFNet (Chen et al., ECCV 2022) in TensorFlow.js, NHWC, as MaskDCPT's `NAFNetBaseline`
+ * (MILab-PKU/MaskDCPT basicsr/archs/nafnet_arch.py) with its parameter names (intro, encoders.i.blocks.j.*, downs.i,
+ * middle_blks.blocks.j.*, ups.i.0, decoder{i}.blocks.j.*, ending: its NAFBlocks wrap blocks in `.blocks`, where
+ * megvii's NAFNet names them encoders.i.j, middle_blks.j and decoders.i.j) so weights map one to one (conv weights
+ * are HWIO here, OIHW in PyTorch), and its LayerNorm epsilon (config.eps).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore } from '../params.js';
 import { layerNorm, simpleGate, pixelShuffle } from '../ops.js';
 import { Rng } from '../../rng.js';
-import type { Masker, NetOutputs, RestorationNet } from './net.js';
+import { stage, type ForwardOptions, type Masker, type NetOutputs, type RestorationNet } from './net.js';
 
 export interface NafnetConfig {
   width: number;
@@ -15,7 +17,16 @@ export interface NafnetConfig {
   middleBlocks: number;
   decBlocks: number[];
   inChannels?: number;
+  /**
+   * LayerNorm epsilon: 1e-5 in MaskDCPT's NAFNetBaseline (its LayerNorm2d is an nn.LayerNorm over channels), 1e-6 in
+   * megvii's NAFNet (its own LayerNorm2d). The presets use MaskDCPT's; configs without it (checkpoints made before it
+   * was recorded) were trained with 1e-6 and keep it.
+   */
+  eps?: number;
 }
+
+/** LayerNorm epsilon of configs that do not record one (checkpoints made before it was part of the config). */
+export const LEGACY_NAFNET_EPS = 1e-6;
 
 
 function blockParams(p: ParamStore, prefix: string, c: number): void {
@@ -36,11 +47,11 @@ export function conv(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor | null, stride =
   return b ? tf.add(y, b) : y;
 }
 
-export function nafBlock(p: ParamStore, prefix: string, inp: tf.Tensor4D, mask?: Masker): tf.Tensor4D {
+export function nafBlock(p: ParamStore, prefix: string, inp: tf.Tensor4D, mask?: Masker, eps = LEGACY_NAFNET_EPS): tf.Tensor4D {
   const g = (n: string): tf.Variable => p.get(`${prefix}.${n}`);
   const m = mask ?? ((t: tf.Tensor4D) => t);
   // masked (SparK-style) when m is given: LayerNorm output and branch outputs are zero at hidden positions
-  let x = m(layerNorm(inp, g('norm1.weight'), g('norm1.bias')) as tf.Tensor4D);
+  let x = m(layerNorm(inp, g('norm1.weight'), g('norm1.bias'), eps) as tf.Tensor4D);
   x = conv(x, g('conv1.weight'), g('conv1.bias'));
   x = tf.add(tf.depthwiseConv2d(x, g('conv2.weight') as tf.Tensor4D, 1, 'same'), g('conv2.bias'));
   x = simpleGate(x) as tf.Tensor4D;
@@ -49,7 +60,7 @@ export function nafBlock(p: ParamStore, prefix: string, inp: tf.Tensor4D, mask?:
   x = tf.mul(x, conv(pooled, g('sca.1.weight'), g('sca.1.bias')));
   x = m(conv(x, g('conv3.weight'), g('conv3.bias')));
   const y = tf.add(inp, tf.mul(x, g('beta'))) as tf.Tensor4D;
-  let z = m(layerNorm(y, g('norm2.weight'), g('norm2.bias')) as tf.Tensor4D);
+  let z = m(layerNorm(y, g('norm2.weight'), g('norm2.bias'), eps) as tf.Tensor4D);
   z = conv(z, g('conv4.weight'), g('conv4.bias'));
   z = simpleGate(z) as tf.Tensor4D;
   z = m(conv(z, g('conv5.weight'), g('conv5.bias')));
@@ -60,8 +71,10 @@ export class Nafnet implements RestorationNet {
   readonly params: ParamStore;
   readonly levelWidths: number[] = [];
   readonly depth: number;
+  readonly eps: number;
   constructor(readonly config: NafnetConfig, seed: number | string = 0) {
     this.depth = config.encBlocks.length;
+    this.eps = config.eps ?? LEGACY_NAFNET_EPS;
     const p = (this.params = new ParamStore(new Rng(`nafnet/${seed}`)));
     const w = config.width, inC = config.inChannels ?? 3;
     p.uniform('intro.weight', [3, 3, inC, w], inC * 9); p.uniform('intro.bias', [w], inC * 9);
@@ -91,27 +104,36 @@ export class Nafnet implements RestorationNet {
   }
 
   /** The features the restoration path computes (no head). `mask` re-masks branch outputs (MaskDCPT). */
-  forward(inp: tf.Tensor4D, mask?: Masker): NetOutputs {
-    const p = this.params, cfg = this.config;
+  forward(inp: tf.Tensor4D, mask?: Masker, o: ForwardOptions = {}): NetOutputs {
+    const p = this.params, cfg = this.config, lean = o.lean === true, eps = this.eps;
+    if (lean && mask) throw new Error('nafnet: lean (inference) forward takes no mask');
     const blocks: tf.Tensor4D[] = [];
+    let index = 0;
+    const block = (name: string, x: tf.Tensor4D, free: boolean): tf.Tensor4D => {
+      const y = stage(lean, () => nafBlock(p, name, x, mask, eps), ...(free ? [x] : []));
+      o.onBlock?.(index++, y);
+      if (!lean) blocks.push(y);
+      return y;
+    };
     let x = conv(inp, p.get('intro.weight'), p.get('intro.bias'));
     if (mask) x = mask(x);
     const skips: tf.Tensor4D[] = [];
     cfg.encBlocks.forEach((n, i) => {
-      for (let j = 0; j < n; j++) { x = nafBlock(p, `encoders.${i}.blocks.${j}`, x, mask); blocks.push(x); }
+      for (let j = 0; j < n; j++) x = block(`encoders.${i}.blocks.${j}`, x, true);
       skips.push(x);
-      x = conv(x, p.get(`downs.${i}.weight`), p.get(`downs.${i}.bias`), 2, 'valid');
+      const s = x;
+      x = stage(lean, () => conv(s, p.get(`downs.${i}.weight`), p.get(`downs.${i}.bias`), 2, 'valid'));
       if (mask) x = mask(x);
     });
-    for (let j = 0; j < cfg.middleBlocks; j++) { x = nafBlock(p, `middle_blks.blocks.${j}`, x, mask); blocks.push(x); }
+    for (let j = 0; j < cfg.middleBlocks; j++) x = block(`middle_blks.blocks.${j}`, x, true);
     cfg.decBlocks.forEach((n, i) => {
-      x = pixelShuffle(conv(x, p.get(`ups.${i}.0.weight`), null), 2);
-      x = tf.add(x, skips[skips.length - 1 - i]!) as tf.Tensor4D;
+      const up = x, skip = skips[skips.length - 1 - i]!;
+      x = stage(lean, () => tf.add(pixelShuffle(conv(up, p.get(`ups.${i}.0.weight`), null), 2), skip) as tf.Tensor4D, up, skip);
       if (mask) x = mask(x);
-      for (let j = 0; j < n; j++) { x = nafBlock(p, `decoder${i}.blocks.${j}`, x, mask); blocks.push(x); }
+      for (let j = 0; j < n; j++) x = block(`decoder${i}.blocks.${j}`, x, true);
     });
     const last = x;
-    const out = tf.add(conv(x, p.get('ending.weight'), p.get('ending.bias')), inp) as tf.Tensor4D;
+    const out = stage(lean, () => tf.add(conv(last, p.get('ending.weight'), p.get('ending.bias')), inp) as tf.Tensor4D, ...(lean ? [last] : []));
     return { out, last, blocks };
   }
 }

@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore } from '../params.js';
 import { layerNorm, pixelShuffle, pixelUnshuffle } from '../ops.js';
 import { Rng } from '../../rng.js';
-import type { Masker, NetOutputs, RestorationNet } from './net.js';
+import { stage, type ForwardOptions, type Masker, type NetOutputs, type RestorationNet } from './net.js';
 
 export interface RestormerConfig {
   family: 'restormer';
@@ -123,27 +123,39 @@ export class Restormer implements RestorationNet {
     return out;
   }
 
-  forward(inp: tf.Tensor4D, mask?: Masker): NetOutputs {
-    const p = this.params, { blocks: nb, heads } = this.config, L = nb.length;
+  forward(inp: tf.Tensor4D, mask?: Masker, o: ForwardOptions = {}): NetOutputs {
+    const p = this.params, { blocks: nb, heads } = this.config, L = nb.length, lean = o.lean === true;
+    if (lean && mask) throw new Error('restormer: lean (inference) forward takes no mask');
     const m = mask ?? ((t: tf.Tensor4D) => t);
     const blocks: tf.Tensor4D[] = [];
+    let index = 0;
+    const block = (name: string, x: tf.Tensor4D, h: number): tf.Tensor4D => {
+      const y = stage(lean, () => transformerBlock(p, name, x, h, mask), x);
+      o.onBlock?.(index++, y);
+      if (!lean) blocks.push(y);
+      return y;
+    };
     let x = m(conv(m(inp), p.get('patch_embed.proj.weight')));
     const skips: tf.Tensor4D[] = [];
     for (let l = 0; l < L; l++) {
-      for (let j = 0; j < nb[l]!; j++) { x = transformerBlock(p, `${this.encName(l)}.${j}`, x, heads[l]!, mask); blocks.push(x); }
+      for (let j = 0; j < nb[l]!; j++) x = block(`${this.encName(l)}.${j}`, x, heads[l]!);
       if (l < L - 1) {
-        skips.push(x);
-        x = m(pixelUnshuffle(m(conv(x, p.get(`down${l + 1}_${l + 2}.body.0.weight`))), 2));
+        const s = x;
+        skips.push(s);
+        x = stage(lean, () => m(pixelUnshuffle(m(conv(s, p.get(`down${l + 1}_${l + 2}.body.0.weight`))), 2)));
       }
     }
     for (let l = L - 2; l >= 0; l--) {
-      x = m(pixelShuffle(conv(x, p.get(`up${l + 2}_${l + 1}.body.0.weight`)), 2));
-      x = tf.concat([x, skips[l]!], -1) as tf.Tensor4D;
-      if (l > 0) x = m(conv(x, p.get(`reduce_chan_level${l + 1}.weight`)));
-      for (let j = 0; j < nb[l]!; j++) { x = transformerBlock(p, `decoder_level${l + 1}.${j}`, x, heads[l]!, mask); blocks.push(x); }
+      const up = x, skip = skips[l]!;
+      x = stage(lean, () => {
+        const merged = tf.concat([m(pixelShuffle(conv(up, p.get(`up${l + 2}_${l + 1}.body.0.weight`)), 2)), skip], -1) as tf.Tensor4D;
+        return l > 0 ? m(conv(merged, p.get(`reduce_chan_level${l + 1}.weight`))) : merged;
+      }, up, skip);
+      for (let j = 0; j < nb[l]!; j++) x = block(`decoder_level${l + 1}.${j}`, x, heads[l]!);
     }
-    for (let j = 0; j < this.config.refinement; j++) { x = transformerBlock(p, `refinement.${j}`, x, heads[0]!, mask); blocks.push(x); }
-    const out = tf.add(conv(x, p.get('output.weight')), inp) as tf.Tensor4D;
-    return { out, last: x, blocks };
+    for (let j = 0; j < this.config.refinement; j++) x = block(`refinement.${j}`, x, heads[0]!);
+    const last = x;
+    const out = stage(lean, () => tf.add(conv(last, p.get('output.weight')), inp) as tf.Tensor4D, ...(lean ? [last] : []));
+    return { out, last, blocks };
   }
 }
