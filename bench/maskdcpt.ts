@@ -26,8 +26,8 @@ import { classifyImage } from '../src/model/classify.js';
 import { readImage } from '../src/io/image-io.js';
 import { psnr, ssim } from '../src/metrics/quality.js';
 import { addGaussianNoise } from '../src/degradations/noise.js';
-import { openManifest, manifestPath } from '../src/manifest/db.js';
-import { queryPairs, resolveStored } from '../src/manifest/queries.js';
+import { ManifestStore } from '../src/manifest/store.js';
+import { resolveStored } from '../src/manifest/queries.js';
 import { Rng } from '../src/rng.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -95,9 +95,9 @@ async function main(): Promise<void> {
 
   // classifier accuracy on the validation split (unmasked inputs)
   const { model: cls } = await loadCheckpoint(pre.checkpoint);
-  const db = openManifest(manifestPath(data), { readonly: true });
-  const val = queryPairs(db, { split: ['val'] });
-  db.close();
+  const store = ManifestStore.openReader(data);
+  const val = store.queryPairs({ split: ['val'] });
+  await store.close();
   let right = 0;
   for (const r of val) {
     const img = (await readImage(resolveStored(data, r.lq_path))).image;

@@ -37,6 +37,11 @@ export class ResourceError extends Error {
   override name = 'ResourceError';
 }
 
+/** Another command holds the dataset (its lock): names the holder (exit 7). */
+export class BusyError extends Error {
+  override name = 'BusyError';
+}
+
 /** A long job was stopped by the user (Ctrl-C); what was done is kept (exit 130, as shells report SIGINT). */
 export class InterruptedError extends Error {
   override name = 'InterruptedError';
@@ -55,6 +60,7 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof InputError) return 4;
   if (err instanceof OutputError) return 5;
   if (err instanceof ResourceError) return 6;
+  if (err instanceof BusyError) return 7;
   return 70; // EX_SOFTWARE: a bug
 }
 

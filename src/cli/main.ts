@@ -151,14 +151,14 @@ export async function run(argv: string[]): Promise<void> {
         .option('real', { type: 'boolean', describe: '--real for captured pairs only, --no-real for synthetic only' });
       return y
         .command('stats <data>', 'Counts by type, level, split and real/synthetic', (z) => z.positional('data', { type: 'string', describe: 'Dataset folder' }).option('json', { type: 'boolean', default: false, describe: 'JSON output' }).example('uir manifest stats data/', ''),
-          async (a) => { (await import('./commands/dataset.js')).statsCommand({ data: a.data!, json: a.json }); })
+          async (a) => { await (await import('./commands/dataset.js')).statsCommand({ data: a.data!, json: a.json }); })
         .command('query <data>', 'List pairs matching filters', (z) => filters(z.positional('data', { type: 'string', describe: 'Dataset folder' }))
           .option('source', { type: 'string', describe: 'Source hash prefix or path fragment' })
           .option('limit', { type: 'number', describe: 'At most this many rows (default 50 for the table)' })
           .option('json', { type: 'boolean', default: false, describe: 'JSON output' })
           .option('csv', { type: 'boolean', default: false, describe: 'CSV output' })
           .example('uir manifest query data/ --type rain --level 3 --split train --limit 10', ''),
-          async (a) => { (await import('./commands/dataset.js')).queryCommand({ data: String(a.data), type: a.type as string[] | undefined, level: a.level as number[] | undefined, split: a.split as string[] | undefined, real: a.real, source: a.source, limit: a.limit, json: a.json, csv: a.csv }); })
+          async (a) => { await (await import('./commands/dataset.js')).queryCommand({ data: String(a.data), type: a.type as string[] | undefined, level: a.level as number[] | undefined, split: a.split as string[] | undefined, real: a.real, source: a.source, limit: a.limit, json: a.json, csv: a.csv }); })
         .command('export <data>', 'Export pairs: BasicSR meta_info (+ linked folders), JSON lines or CSV', (z) => filters(z.positional('data', { type: 'string', describe: 'Dataset folder' }))
           .option('format', { alias: 'f', type: 'string', choices: ['basicsr', 'jsonl', 'csv'], demandOption: true, describe: 'Export format' })
           .option('output', { alias: 'o', type: 'string', describe: 'File (jsonl, csv; default stdout) or folder (basicsr)' })

@@ -248,9 +248,17 @@ let tmpCounter = 0;
  * Write bytes atomically: to a temporary name in the same folder, then rename. A crash never leaves a partial file
  * under the final name; the temporary file is removed on failure.
  */
-export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.uir-tmp-${process.pid}-${tmpCounter++}`);
+/**
+ * The temporary name a file is written under before its rename: `.<name>.uir-tmp-<tag>-<pid>-<n>`. A build tags its
+ * files with its shard (`main`, `s3of16`), so that its start-up clean-up removes only its own leftovers, never the
+ * file another shard is writing into the same folder.
+ */
+export function tempNameFor(file: string, tag = 'x'): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.uir-tmp-${tag}-${process.pid}-${tmpCounter++}`);
+}
+
+export async function writeFileAtomic(file: string, bytes: Uint8Array, o: { tag?: string } = {}): Promise<void> {
+  const tmp = tempNameFor(file, o.tag);
   try {
     await fs.writeFile(tmp, bytes);
     await fs.rename(tmp, file);

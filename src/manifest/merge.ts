@@ -6,9 +6,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
-import { openManifest, manifestPath, type DB } from './db.js';
+import { manifestPath, type DB } from './db.js';
+import { ManifestStore } from './store.js';
 import { ConfigError, InputError } from '../errors.js';
-import { toolVersions } from '../pipeline/versions.js';
+import { toolVersions } from '../versions.js';
 
 /** Shard manifests named by the arguments: .sqlite files, or folders (all manifest.shard-*.sqlite inside). */
 export async function findShardDbs(args: string[], target: string): Promise<string[]> {
@@ -31,17 +32,18 @@ export async function findShardDbs(args: string[], target: string): Promise<stri
 
 export interface MergeResult { shards: number; pairs: number; sources: number; copiedFiles: number }
 
-export async function mergeManifests(targetDir: string, shardDbs: string[]): Promise<MergeResult> {
+export async function mergeManifests(targetDir: string, shardDbs: string[], note?: (line: string) => void): Promise<MergeResult> {
   if (shardDbs.length === 0) throw new InputError('merge: no shard manifests given');
-  const target = openManifest(manifestPath(targetDir), { create: true });
+  const store = await ManifestStore.openWriter(targetDir, { command: 'manifest merge', scope: 'folder', note });
+  const target = store.db;
   let copied = 0;
   try {
     const recipes = new Set<string>();
     for (const file of shardDbs) {
-      const shard = openManifest(file, { readonly: true });
-      const r = shard.prepare("SELECT recipe_hash FROM runs WHERE command = 'build-dataset' ORDER BY id DESC LIMIT 1").get() as { recipe_hash: string } | undefined;
-      shard.close();
-      if (r) recipes.add(r.recipe_hash);
+      const shard = ManifestStore.openFile(file);
+      const r = shard.lastBuildRecipe();
+      await shard.close();
+      if (r) recipes.add(r.hash);
     }
     if (recipes.size > 1) throw new ConfigError([{ path: 'merge', message: `the shards were built from different recipes (${[...recipes].join(', ')}); merge shards of one build only` }]);
     for (const file of shardDbs) {
@@ -49,12 +51,11 @@ export async function mergeManifests(targetDir: string, shardDbs: string[]): Pro
       if (path.resolve(srcDir) !== path.resolve(targetDir)) copied += await copyFiles(file, srcDir, targetDir);
       attachAndCopy(target, file);
     }
-    target.prepare('INSERT INTO runs (started_at, finished_at, status, command, versions_json, stats_json) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(new Date().toISOString(), new Date().toISOString(), 'done', 'merge', JSON.stringify(toolVersions()), JSON.stringify({ shards: shardDbs.map((f) => path.basename(f)) }));
+    store.finishRun(store.startRun({ command: 'merge', versions: toolVersions(), stats: { shards: shardDbs.map((f) => path.basename(f)) } }), 'done');
     const n = (sql: string): number => (target.prepare(sql).get() as { n: number }).n;
     return { shards: shardDbs.length, pairs: n("SELECT count(*) AS n FROM pairs WHERE status = 'done'"), sources: n('SELECT count(*) AS n FROM sources'), copiedFiles: copied };
   } finally {
-    target.close();
+    await store.close();
   }
 }
 
@@ -79,12 +80,12 @@ function attachAndCopy(target: DB, file: string): void {
 }
 
 async function copyFiles(dbFile: string, fromDir: string, toDir: string): Promise<number> {
-  const shard = openManifest(dbFile, { readonly: true });
+  const shard = ManifestStore.openFile(dbFile);
   const rels = [
-    ...(shard.prepare("SELECT path FROM crops WHERE status = 'done'").all() as { path: string }[]).map((r) => r.path),
-    ...(shard.prepare("SELECT lq_path AS path FROM pairs WHERE status = 'done'").all() as { path: string }[]).map((r) => r.path),
+    ...(shard.db.prepare("SELECT path FROM crops WHERE status = 'done'").all() as { path: string }[]).map((r) => r.path),
+    ...(shard.db.prepare("SELECT lq_path AS path FROM pairs WHERE status = 'done'").all() as { path: string }[]).map((r) => r.path),
   ].filter((p) => !path.isAbsolute(p));
-  shard.close();
+  await shard.close();
   let n = 0;
   for (const rel of rels) {
     const dst = path.join(toDir, rel);

@@ -80,8 +80,9 @@ export function resolveStored(dataDir: string, p: string): string {
  * so every pair needs its own GT name. We write <out>/gt and <out>/lq with one symbolic link per pair (named by
  * pair id) to the dataset's files, plus meta_info.txt ("name (h,w,c)" per line) and the options to paste.
  */
-export async function exportBasicsr(db: DB, dataDir: string, f: PairFilter, out: string): Promise<{ count: number; metaInfo: string; yaml: string }> {
-  const rows = queryPairs(db, f);
+export async function exportBasicsr(store: { dir: string; queryPairs(f: PairFilter): PairRow[] }, f: PairFilter, out: string): Promise<{ count: number; metaInfo: string; yaml: string }> {
+  const dataDir = store.dir;
+  const rows = store.queryPairs(f);
   await fs.mkdir(path.join(out, 'gt'), { recursive: true });
   await fs.mkdir(path.join(out, 'lq'), { recursive: true });
   const lines: string[] = [];

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import fg from 'fast-glob';
-import type { DB } from './db.js';
+import type { ManifestStore } from './store.js';
 import { resolveStored } from './queries.js';
 
 export interface VerifyReport { checkedFiles: number; missing: string[]; mismatched: string[]; orphans: string[]; pending: number; requeued: number; removed: number }
@@ -16,7 +16,8 @@ async function fileHash(file: string): Promise<string | null> {
   try { return createHash('sha256').update(await fs.readFile(file)).digest('hex'); } catch { return null; }
 }
 
-export async function verifyManifest(db: DB, dataDir: string, fix: boolean): Promise<VerifyReport> {
+export async function verifyManifest(store: ManifestStore, fix: boolean): Promise<VerifyReport> {
+  const { db, dir: dataDir } = store;
   const report: VerifyReport = { checkedFiles: 0, missing: [], mismatched: [], orphans: [], pending: 0, requeued: 0, removed: 0 };
   const known = new Map<string, string | null>(); // stored path -> expected hash
   const crops = db.prepare("SELECT id, source_hash, path, hash FROM crops WHERE status = 'done'").all() as { id: string; source_hash: string; path: string; hash: string }[];

@@ -17,8 +17,8 @@ import { DataParallel } from './parallel.js';
 import { randomPatchMask } from './mask.js';
 import { saveSafetensors, loadSafetensors, type NamedArray } from './safetensors.js';
 import { checkFits, isWasmOom } from './memory.js';
-import { openManifest, manifestPath } from '../manifest/db.js';
-import { queryPairs, resolveStored } from '../manifest/queries.js';
+import { ManifestStore } from '../manifest/store.js';
+import { resolveStored } from '../manifest/queries.js';
 import { readImage } from '../io/image-io.js';
 import { Rng } from '../rng.js';
 import { ConfigError, InputError, ResourceError, UsageError } from '../errors.js';
@@ -96,9 +96,9 @@ async function loadBatch(samples: Sample[], P: number, seed: number, step: numbe
 }
 
 export async function loadSamples(o: { manifest: string; split: string; types?: string[]; repeat?: Record<string, number>; balance?: boolean }, classes?: string[]): Promise<{ items: Sample[]; weights: number[]; classes: string[]; identity: string }> {
-  const db = openManifest(manifestPath(o.manifest), { readonly: true });
+  const store = ManifestStore.openReader(o.manifest);
   try {
-    const rows = queryPairs(db, { split: [o.split], type: o.types });
+    const rows = store.queryPairs({ split: [o.split], type: o.types });
     if (rows.length === 0) throw new InputError(`${o.manifest}: no done pairs in split '${o.split}'${o.types?.length ? ` of types ${o.types.join(', ')}` : ''}`);
     const present = [...new Set(rows.map((r) => r.type))].sort();
     const cls = classes ?? present;
@@ -108,9 +108,8 @@ export async function loadSamples(o: { manifest: string; split: string; types?: 
     for (const k of Object.keys(o.repeat ?? {})) if (!counts.has(k)) throw new UsageError(`--repeat: type '${k}' is not in the selected pairs (${present.join(', ')})`);
     const items = rows.map((r) => ({ lq: resolveStored(o.manifest, r.lq_path), gt: resolveStored(o.manifest, r.gt_path), label: cls.indexOf(r.type), type: r.type }));
     const weights = items.map((s) => (o.balance ? 1 / counts.get(s.type)! : (o.repeat?.[s.type] ?? 1)));
-    const run = db.prepare("SELECT recipe_hash FROM runs WHERE recipe_hash IS NOT NULL ORDER BY id DESC LIMIT 1").get() as { recipe_hash: string } | undefined;
-    return { items, weights, classes: cls, identity: `${path.resolve(o.manifest)}#${run?.recipe_hash ?? 'ingest'}#${rows.length}` };
-  } finally { db.close(); }
+    return { items, weights, classes: cls, identity: `${path.resolve(o.manifest)}#${store.latestRecipeHash() ?? 'ingest'}#${rows.length}` };
+  } finally { await store.close(); }
 }
 
 function snapshot(model: MaskDcpt, opt: AdamW): Map<string, NamedArray> {

@@ -89,8 +89,3 @@ export function planSource(recipe: Recipe, sourceHash: string, W: number, H: num
   });
   return { split, crops, pairs };
 }
-
-/** Which shard (0-based of n) a source belongs to: by content hash, so duplicates always meet in one shard. */
-export function shardOf(sourceHash: string, n: number): number {
-  return parseInt(sourceHash.slice(0, 8), 16) % n;
-}

@@ -12,25 +12,26 @@ import { crop, type Image } from '../image.js';
 import { applyParams } from '../degrade.js';
 import { getOperator } from '../degradations/index.js';
 import { InputError, OutputError } from '../errors.js';
+import type { BuildResult } from '../manifest/store.js';
 
 export interface CropTask { id: string; x: number; y: number; w: number; h: number; path: string; needed: boolean; hash: string | null }
 export interface PairTask { id: string; cropId: string; type: string; params: Record<string, unknown>; seed: number; lqPath: string }
 export interface SourceTask {
   hash: string; path: string; width: number; height: number; maxPixels: number; format: 'png' | 'webp'; outDir: string;
+  /** Tag of the temporary names (the shard's), see tempNameFor. */
+  tempTag: string;
   crops: CropTask[]; pairs: PairTask[];
 }
 export type WorkerMessage =
-  | { kind: 'crop'; source: string; id: string; hash: string }
-  | { kind: 'pair'; source: string; id: string; lqHash: string; gtHash: string }
+  | Exclude<BuildResult, { kind: 'done' }>
   | { kind: 'done'; source: string; /** the worker's peak RSS so far, KiB (for a process pool's memory report) */ maxRssKb?: number }
-  | { kind: 'reject'; source: string; reason: string }
   | { kind: 'fatal'; source: string; error: string; code: string };
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-async function save(img: Image, file: string, format: 'png' | 'webp'): Promise<string> {
+async function save(img: Image, file: string, format: 'png' | 'webp', tag: string): Promise<string> {
   const bytes = await encodeImage(img, { format });
-  await writeFileAtomic(file, bytes);
+  await writeFileAtomic(file, bytes, { tag });
   return sha256(bytes);
 }
 
@@ -52,13 +53,13 @@ export async function runSource(t: SourceTask, post: (m: WorkerMessage) => void)
     const clean = c.x === 0 && c.y === 0 && c.w === image.width && c.h === image.height ? image : crop(image, c.x, c.y, c.w, c.h);
     let gtHash = c.hash;
     if (c.needed || !gtHash) {
-      gtHash = await save(clean, path.join(t.outDir, c.path), t.format);
+      gtHash = await save(clean, path.join(t.outDir, c.path), t.format, t.tempTag);
       post({ kind: 'crop', source: t.hash, id: c.id, hash: gtHash });
     }
     for (const p of pairs) {
       const op = getOperator(p.type);
       const out = await applyParams(clean, op, p.params, p.seed);
-      const lqHash = await save(out, path.join(t.outDir, p.lqPath), t.format);
+      const lqHash = await save(out, path.join(t.outDir, p.lqPath), t.format, t.tempTag);
       post({ kind: 'pair', source: t.hash, id: p.id, lqHash, gtHash });
     }
   }
@@ -83,7 +84,9 @@ if (parentPort) {
   const port = parentPort;
   serve((m) => port.postMessage(m), (fn) => port.on('message', fn));
 } else if (process.send && process.env.UIR_BUILD_WORKER === '1') {
-  serve((m) => process.send!(m), (fn) => process.on('message', (t) => fn(t as SourceTask)));
-  // signals are ignored by worker-process.ts; the worker leaves when the parent closes the channel (or dies)
-  process.on('disconnect', () => process.exit(0));
+  // signals are ignored by worker-process.ts; the worker leaves when the parent closes the channel (or dies): with
+  // the channel gone nothing keeps its event loop alive, so it ends once the source in progress is written
+  let connected = true;
+  process.on('disconnect', () => { connected = false; });
+  serve((m) => { if (connected) process.send!(m); }, (fn) => process.on('message', (t) => fn(t as SourceTask)));
 }

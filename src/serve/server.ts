@@ -8,8 +8,9 @@ import http from 'node:http';
 import { promises as fs, createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { openManifest, manifestPath, type DB, type PairRow } from '../manifest/db.js';
-import { manifestStats, queryPairs, countPairs, resolveStored, type PairFilter } from '../manifest/queries.js';
+import { manifestPath } from '../manifest/db.js';
+import { ManifestStore } from '../manifest/store.js';
+import { resolveStored, type PairFilter } from '../manifest/queries.js';
 import { OPERATORS } from '../degradations/index.js';
 import { InputError, UsageError } from '../errors.js';
 import { PAGE_HTML } from './page.js';
@@ -56,9 +57,8 @@ function filterFrom(q: URLSearchParams): PairFilter {
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const dbFile = manifestPath(o.data);
   if (!existsSync(dbFile)) throw new InputError(`${dbFile}: no manifest here (build one with \`uir build-dataset\`)`);
-  const db: DB = openManifest(dbFile, { readonly: true });
-  try { db.prepare('SELECT count(*) FROM pairs').get(); } catch (e) { db.close(); throw new InputError(`${dbFile}: not a readable manifest (${(e as Error).message})`); }
-  const byId = db.prepare('SELECT * FROM pairs WHERE id = ?');
+  const store = ManifestStore.openReader(o.data);
+  try { store.probe(); } catch (e) { await store.close(); throw e instanceof InputError ? e : new InputError(`${dbFile}: not a readable manifest (${(e as Error).message})`); }
   const thumbs = new Map<string, Buffer>();
   const THUMB_CACHE = 600;
 
@@ -71,7 +71,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
 
   async function fileFor(id: string, which: string): Promise<string | null> {
     if (which !== 'lq' && which !== 'gt') return null;
-    const row = byId.get(id) as PairRow | undefined;
+    const row = store.pairById(id);
     if (!row) return null;
     return resolveStored(o.data, which === 'lq' ? row.lq_path : row.gt_path);
   }
@@ -100,7 +100,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       }
       if (parts[0] === 'api') {
         if (parts[1] === 'stats' && parts.length === 2) {
-          const s = manifestStats(db);
+          const s = store.stats();
           json(res, 200, { ...s, types: OPERATORS.map((op) => ({ id: op.id, code: op.code, levels: op.levels.length })), dataset: path.resolve(o.data) });
           return;
         }
@@ -108,15 +108,15 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
           const f = filterFrom(url.searchParams);
           const per = intParam(url.searchParams, 'per', 1, 200, 48);
           const page = intParam(url.searchParams, 'page', 0, 1_000_000, 0);
-          const total = countPairs(db, f);
-          const rows = queryPairs(db, f, per, page * per).map((r) => ({ id: r.id, type: r.type, code: r.code, level: r.level, split: r.split, real: !!r.real, width: r.width, height: r.height }));
+          const total = store.countPairs(f);
+          const rows = store.queryPairs(f, per, page * per).map((r) => ({ id: r.id, type: r.type, code: r.code, level: r.level, split: r.split, real: !!r.real, width: r.width, height: r.height }));
           json(res, 200, { total, page, per, rows });
           return;
         }
         if (parts[1] === 'pair' && parts.length === 3) {
-          const row = byId.get(decodeURIComponent(parts[2]!)) as PairRow | undefined;
+          const row = store.pairById(decodeURIComponent(parts[2]!));
           if (!row) { notFound(res); return; }
-          const src = db.prepare('SELECT path, width, height FROM sources WHERE hash = ?').get(row.source_hash) as { path: string } | undefined;
+          const src = store.sourceByHash(row.source_hash);
           json(res, 200, { ...row, real: !!row.real, params: JSON.parse(row.params) as unknown, source: src?.path ?? null });
           return;
         }
@@ -169,7 +169,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
     url: `http://${host}:${addr.port}/`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections?.(); server.close(() => { db.close(); r(); }); }),
+    close: () => new Promise<void>((r) => { server.closeAllConnections?.(); server.close(() => { void store.close().then(() => r()); }); }),
   };
 }
 

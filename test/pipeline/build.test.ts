@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { ROOT, SHARED, tempDir, uir } from '../helpers.js';
 import { validateRecipe } from '../../src/pipeline/recipe.js';
-import { resolveShard } from '../../src/pipeline/build.js';
+import { resolveShard } from '../../src/pipeline/shard.js';
 import { cropRects, planSource } from '../../src/pipeline/plan.js';
 
 const RECIPE = {

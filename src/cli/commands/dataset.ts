@@ -2,10 +2,13 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { loadRecipe } from '../../pipeline/recipe.js';
-import { buildDataset, resolveShard, defaultJobs } from '../../pipeline/build.js';
+import { buildDataset } from '../../pipeline/build.js';
+import { resolveShard } from '../../pipeline/shard.js';
+import { defaultJobs } from '../../pipeline/pool.js';
 import { ingest } from '../../pipeline/ingest.js';
-import { openManifest, manifestPath } from '../../manifest/db.js';
-import { manifestStats, queryPairs, toCsv, toJsonl, exportBasicsr, type PairFilter } from '../../manifest/queries.js';
+import { manifestPath } from '../../manifest/db.js';
+import { ManifestStore } from '../../manifest/store.js';
+import { toCsv, toJsonl, exportBasicsr, type PairFilter } from '../../manifest/queries.js';
 import { verifyManifest } from '../../manifest/verify.js';
 import { mergeManifests, findShardDbs } from '../../manifest/merge.js';
 import { CheckFailedError, UsageError } from '../../errors.js';
@@ -17,12 +20,12 @@ export async function buildCommand(a: { recipe: string; src: string[]; out: stri
   const jobs = a.jobs ?? defaultJobs();
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs: expected integer 1-256, received ${a.jobs}`);
   const shard = resolveShard(a.shard);
-  const s = await buildDataset({ recipe, src: a.src, out: a.out, jobs, shard, strict: a.strict, maxPixels: a.maxPixels, progress: a.progress as 'auto', pool: a.pool });
+  const s = await buildDataset({ recipe, src: a.src, out: a.out, jobs, shard, strict: a.strict, maxPixels: a.maxPixels, progress: a.progress as 'auto', pool: a.pool, log: (l) => process.stderr.write(l + '\n') });
   process.stdout.write(`built ${s.made} new pairs (${s.pairs} in the manifest) from ${s.sources} sources in ${fmtTime(s.seconds)} (${s.pairsPerSecond.toFixed(1)} pairs/s, ${jobs} worker ${a.pool === 'threads' ? (jobs > 1 ? 'threads' : 'thread') : (jobs > 1 ? 'processes' : 'process')}${shard ? `, shard ${shard.index}/${shard.count}` : ''}); ${s.rejected} rejected (${s.duplicates} duplicates); peak RSS ${s.peakRssMb} MB${s.peakRssBoundMb > s.peakRssMb ? ` (all processes together; the sum of each one's own peak is ${s.peakRssBoundMb} MB)` : ''}\nmanifest: ${s.db}\n`);
 }
 
 export async function ingestCommand(a: { lq: string; gt: string; type: string; real: boolean; out: string; split: string; copy: boolean; level: number }): Promise<void> {
-  const r = await ingest(a);
+  const r = await ingest(a, (l) => process.stderr.write(l + '\n'));
   process.stdout.write(`ingested ${r.pairs} ${a.real ? 'real' : 'synthetic'} ${r.type} pairs into ${manifestPath(a.out)}; ${r.rejected} rejected (see \`uir manifest stats ${a.out}\`)\n`);
 }
 
@@ -32,10 +35,10 @@ function table(headers: string[], rows: (string | number)[][]): string {
   return [line(headers), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }
 
-export function statsCommand(a: { data: string; json: boolean }): void {
-  const db = openManifest(manifestPath(a.data), { readonly: true });
+export async function statsCommand(a: { data: string; json: boolean }): Promise<void> {
+  const store = ManifestStore.openReader(a.data);
   try {
-    const s = manifestStats(db);
+    const s = store.stats();
     if (a.json) { process.stdout.write(JSON.stringify(s, null, 2) + '\n'); return; }
     const out = process.stdout;
     out.write(`${a.data}: ${s.pairs} pairs from ${s.sources} sources, ${s.pending} pending, ${s.rejects} rejected files\n\n`);
@@ -45,7 +48,7 @@ export function statsCommand(a: { data: string; json: boolean }): void {
     out.write(table(['type \\ level', ...levels.map(String)], types.map((t) => [t, ...levels.map((l) => s.byTypeLevel.find((r) => r.type === t && r.level === l)?.n ?? 0)])) + '\n');
     out.write(table(['split', 'pairs'], s.bySplit.map((r) => [r.split, r.n])) + '\n');
     out.write(table(['origin', 'pairs'], s.byReal.map((r) => [r.real ? 'real' : 'synthetic', r.n])));
-  } finally { db.close(); }
+  } finally { await store.close(); }
 }
 
 function filterFrom(a: { type?: string[]; level?: number[]; split?: string[]; real?: boolean; source?: string }): PairFilter {
@@ -53,38 +56,38 @@ function filterFrom(a: { type?: string[]; level?: number[]; split?: string[]; re
   return { type: a.type?.flatMap((t) => t.split(',')), level: a.level, split: a.split?.flatMap((t) => t.split(',')), real: a.real, source: a.source };
 }
 
-export function queryCommand(a: { data: string; type?: string[]; level?: number[]; split?: string[]; real?: boolean; source?: string; limit?: number; json: boolean; csv: boolean }): void {
+export async function queryCommand(a: { data: string; type?: string[]; level?: number[]; split?: string[]; real?: boolean; source?: string; limit?: number; json: boolean; csv: boolean }): Promise<void> {
   if (a.json && a.csv) throw new UsageError('--json and --csv: choose one');
-  const db = openManifest(manifestPath(a.data), { readonly: true });
+  const store = ManifestStore.openReader(a.data);
   try {
-    const rows = queryPairs(db, filterFrom(a), a.limit ?? (a.json || a.csv ? undefined : 50));
+    const rows = store.queryPairs(filterFrom(a), a.limit ?? (a.json || a.csv ? undefined : 50));
     if (a.json) process.stdout.write(JSON.stringify(rows.map((r) => ({ ...r, params: JSON.parse(r.params) as unknown })), null, 2) + '\n');
     else if (a.csv) process.stdout.write(toCsv(rows));
     else process.stdout.write(table(['id', 'type', 'level', 'split', 'lq', 'gt'], rows.map((r) => [r.id, r.type, r.level, r.split, r.lq_path, r.gt_path])) + `${rows.length} row(s)\n`);
-  } finally { db.close(); }
+  } finally { await store.close(); }
 }
 
 export async function exportCommand(a: { data: string; format: string; output?: string; type?: string[]; level?: number[]; split?: string[]; real?: boolean }): Promise<void> {
-  const db = openManifest(manifestPath(a.data), { readonly: true });
+  const store = ManifestStore.openReader(a.data);
   try {
     const f = filterFrom(a);
     if (a.format === 'basicsr') {
       const out = a.output ?? path.join(a.data, `basicsr${a.split?.length ? '-' + a.split.join('-') : ''}`);
-      const r = await exportBasicsr(db, a.data, f, out);
+      const r = await exportBasicsr(store, f, out);
       process.stdout.write(`${r.count} pairs -> ${r.metaInfo}\nBasicSR dataset options (also in ${path.join(out, 'basicsr_dataset.yml')}):\n${r.yaml}\n`);
       return;
     }
-    const rows = queryPairs(db, f);
+    const rows = store.queryPairs(f);
     const text = a.format === 'csv' ? toCsv(rows) : toJsonl(rows);
     if (a.output) { await writeFileAtomic(a.output, Buffer.from(text)); process.stdout.write(`${rows.length} pairs -> ${a.output}\n`); }
     else process.stdout.write(text);
-  } finally { db.close(); }
+  } finally { await store.close(); }
 }
 
 export async function verifyCommand(a: { data: string; fix: boolean }): Promise<void> {
-  const db = openManifest(manifestPath(a.data), { readonly: !a.fix });
+  const store = a.fix ? await ManifestStore.openWriter(a.data, { command: 'manifest verify --fix', scope: 'folder', mustExist: true, note: (l) => process.stderr.write(l + '\n') }) : ManifestStore.openReader(a.data);
   try {
-    const r = await verifyManifest(db, a.data, a.fix);
+    const r = await verifyManifest(store, a.fix);
     const out = process.stdout;
     out.write(`checked ${r.checkedFiles} files: ${r.missing.length} missing, ${r.mismatched.length} with wrong content, ${r.orphans.length} orphans, ${r.pending} pairs pending\n`);
     for (const [label, list] of [['missing', r.missing], ['wrong content', r.mismatched], ['orphan', r.orphans]] as const) {
@@ -96,12 +99,12 @@ export async function verifyCommand(a: { data: string; fix: boolean }): Promise<
       return;
     }
     if (r.missing.length || r.mismatched.length || r.orphans.length) throw new CheckFailedError(`verify found problems in ${a.data} (run with --fix to remove orphans and re-queue missing pairs)`);
-  } finally { db.close(); }
+  } finally { await store.close(); }
 }
 
 export async function mergeCommand(a: { out: string; shards: string[] }): Promise<void> {
   await fs.mkdir(a.out, { recursive: true });
   const dbs = await findShardDbs(a.shards.length ? a.shards : [a.out], a.out);
-  const r = await mergeManifests(a.out, dbs);
+  const r = await mergeManifests(a.out, dbs, (l) => process.stderr.write(l + '\n'));
   process.stdout.write(`merged ${r.shards} shard manifest(s) into ${manifestPath(a.out)}: ${r.pairs} pairs, ${r.sources} sources${r.copiedFiles ? `, ${r.copiedFiles} files copied` : ''}\n`);
 }

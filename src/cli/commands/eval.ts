@@ -8,8 +8,8 @@ import path from 'node:path';
 import { readImage, imagesByName } from '../../io/image-io.js';
 import { psnr, ssim } from '../../metrics/quality.js';
 import { piqe } from '../../metrics/piqe.js';
-import { openManifest, manifestPath } from '../../manifest/db.js';
-import { queryPairs, resolveStored } from '../../manifest/queries.js';
+import { ManifestStore } from '../../manifest/store.js';
+import { resolveStored } from '../../manifest/queries.js';
 import { InputError, UsageError } from '../../errors.js';
 import { Progress } from '../../pipeline/progress.js';
 
@@ -54,12 +54,12 @@ async function evaluate(o: EvalOptions, restore: Restorer | null): Promise<void>
   const items: Item[] = [];
   if (o.manifest) {
     if (o.lq || o.gt) throw new UsageError('give either --manifest or --lq/--gt, not both');
-    const db = openManifest(manifestPath(o.manifest), { readonly: true });
+    const store = ManifestStore.openReader(o.manifest);
     try {
-      const rows = queryPairs(db, { split: o.split ? [o.split] : undefined }, o.limit);
+      const rows = store.queryPairs({ split: o.split ? [o.split] : undefined }, o.limit);
       if (rows.length === 0) throw new InputError(`${o.manifest}: no done pairs${o.split ? ` in split '${o.split}'` : ''}`);
       for (const r of rows) items.push({ group: r.type, lq: resolveStored(o.manifest, r.lq_path), gt: resolveStored(o.manifest, r.gt_path) });
-    } finally { db.close(); }
+    } finally { await store.close(); }
   } else if (o.lq && !o.gt) {
     return noReference(o, o.lq, restore);
   } else {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
-import { packageRoot } from '../paths.js';
+import { packageRoot } from './paths.js';
 
 const require = createRequire(import.meta.url);
 
