@@ -59,6 +59,7 @@ export async function run(argv: string[]): Promise<void> {
         .option('params', { type: 'string', describe: 'Replay: apply params recorded by --params-out instead of sampling' })
         .option('format', { type: 'string', choices: ['png', 'webp', 'jpeg', 'tiff'], describe: 'Output format for folder output (default png)' })
         .option('max-pixels', { type: 'number', describe: 'Refuse inputs larger than this many pixels (default 100000000)' })
+        .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display (folder mode)' })
         .check((a) => {
           if (!a.params && (a.type === undefined || a.level === undefined)) throw new UsageError('degrade needs --type and --level (or --params to replay), e.g. uir degrade --type rain --level 3 in.png -o out.png');
           return true;
@@ -70,7 +71,7 @@ export async function run(argv: string[]): Promise<void> {
         const { degradeCommand } = await import('./commands/degrade.js');
         await degradeCommand({
           inputs: a.inputs as string[], type: a.type, level: a.level, output: a.output, seed: a.seed,
-          paramsOut: a['params-out'], params: a.params, format: a.format as 'png' | undefined, maxPixels: a['max-pixels'],
+          paramsOut: a['params-out'], params: a.params, format: a.format as 'png' | undefined, maxPixels: a['max-pixels'], progress: a.progress as 'auto',
         });
       },
     )
@@ -137,10 +138,11 @@ export async function run(argv: string[]): Promise<void> {
         .option('split', { type: 'string', default: 'test', describe: 'Split of these pairs: train, val or test' })
         .option('level', { type: 'number', default: 0, describe: 'Level to record (0 = unknown, the usual for real data)' })
         .option('copy', { type: 'boolean', default: false, describe: 'Copy the files into the dataset folder instead of indexing them in place' })
+        .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })
         .example('uir ingest --lq PolyU/lq --gt PolyU/gt --type real-noise --real --out data/', 'Real camera noise pairs'),
       async (a) => {
         const { ingestCommand } = await import('./commands/dataset.js');
-        await ingestCommand({ lq: a.lq, gt: a.gt, type: a.type, real: a.real, out: a.out, split: a.split, copy: a.copy, level: a.level });
+        await ingestCommand({ lq: a.lq, gt: a.gt, type: a.type, real: a.real, out: a.out, split: a.split, copy: a.copy, level: a.level, progress: a.progress as 'auto' });
       },
     )
     .command('manifest', 'Inspect and maintain a dataset manifest: stats, query, export, verify, merge', (y) => {
@@ -166,9 +168,10 @@ export async function run(argv: string[]): Promise<void> {
           .example('uir manifest export data/ -f jsonl > pairs.jsonl', ''),
           async (a) => { await (await import('./commands/dataset.js')).exportCommand({ data: String(a.data), format: String(a.format), output: a.output as string | undefined, type: a.type as string[] | undefined, level: a.level as number[] | undefined, split: a.split as string[] | undefined, real: a.real }); })
         .command('verify <data>', 'Check that every file exists with its recorded hash; report orphans', (z) => z.positional('data', { type: 'string', describe: 'Dataset folder' })
-          .option('fix', { type: 'boolean', default: false, describe: 'Remove orphans and bad files, re-queue missing pairs for the next build' })
+          .option('fix', { type: 'boolean', default: false, describe: 'Remove orphan and corrupt regular files in gt/ and lq/<type>/ (never links, nothing outside the folder), re-queue missing pairs for the next build' })
+          .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })
           .example('uir manifest verify data/ --fix', ''),
-          async (a) => { await (await import('./commands/dataset.js')).verifyCommand({ data: a.data!, fix: a.fix }); })
+          async (a) => { await (await import('./commands/dataset.js')).verifyCommand({ data: a.data!, fix: a.fix, progress: a.progress as 'auto' }); })
         .command('merge <out> [shards..]', 'Merge shard manifests (default: every manifest.shard-*.sqlite in <out>)', (z) => z.positional('out', { type: 'string', describe: 'Target dataset folder' }).positional('shards', { type: 'string', array: true, describe: 'Shard .sqlite files or folders' })
           .example('uir manifest merge data/', 'After all shards of a job array finished'),
           async (a) => { await (await import('./commands/dataset.js')).mergeCommand({ out: a.out!, shards: (a.shards as string[] | undefined) ?? [] }); })

@@ -161,6 +161,16 @@ export class ManifestStore {
     return (row as { n: number }).n;
   }
 
+  /** Sources that are (or will be) built from: planned or done, not rejected. */
+  countUsableSources(): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM sources WHERE status != 'rejected'").get() as { n: number }).n;
+  }
+
+  /** The reason of one reject (for a one-line summary), or undefined when there are none. */
+  firstReject(): string | undefined {
+    return (this.db.prepare('SELECT reason FROM rejects ORDER BY run_id DESC, path LIMIT 1').get() as { reason: string } | undefined)?.reason;
+  }
+
   /** Planned sources after `cursor` in hash order (the build's work list, streamed). */
   nextPlannedSources(cursor: string, limit = 256): SourceRow[] {
     return this.db.prepare("SELECT hash, path, width, height FROM sources WHERE status = 'planned' AND hash > ? ORDER BY hash LIMIT ?").all(cursor, limit) as SourceRow[];

@@ -19,7 +19,7 @@ import { toolVersions } from '../versions.js';
 import { Progress } from './progress.js';
 import { ManifestStore } from '../manifest/store.js';
 import { DEFAULT_MAX_PIXELS, outputError } from '../io/image-io.js';
-import { UsageError, InterruptedError } from '../errors.js';
+import { CheckFailedError, UsageError, InterruptedError } from '../errors.js';
 
 export interface BuildOptions {
   recipe: LoadedRecipe;
@@ -106,7 +106,7 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
     sampler = new MemorySampler([process.pid, ...workers.map((w) => w.pid).filter((p): p is number => p !== undefined)]);
     signals.abort.signal.addEventListener('abort', () => { for (const w of workers) w.kill(); }, { once: true });
     const r = await dispatch(store, workers, {
-      out: o.out, format: recipe.output.format, maxPixels, runId, tempTag: shardTag(o.shard),
+      out: o.out, format: recipe.output.format, maxPixels, runId, tempTag: shardTag(o.shard), strict: o.strict,
       onPair: (made) => progress.update(done0 + made), stopped: signals.stopped, abort: signals.abort.signal,
     });
     sampler.stop();
@@ -119,6 +119,11 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
     const interrupted = r.interrupted || signals.stopped();
     store.finishRun(runId, interrupted ? 'interrupted' : 'done', final);
     if (interrupted) throw new InterruptedError(`interrupted: ${done0 + r.made}/${totalPairs} pairs are done and recorded; run the same command again to finish`);
+    // a shard may own no source at all; a build whose every source was rejected has nothing to show for itself
+    if (final.rejected > 0 && store.countUsableSources() === 0) {
+      const first = store.firstReject();
+      throw new CheckFailedError(`no pairs built: every source was rejected (${final.rejected} this run${first ? `; e.g. ${first}` : ''}); \`uir manifest stats ${o.out}\` lists the rejects`);
+    }
     return final;
   } catch (e) {
     try { store.endRunIfRunning(runId, e instanceof InterruptedError ? 'interrupted' : 'failed'); } catch { /* the database may be unusable */ }

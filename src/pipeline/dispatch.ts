@@ -8,10 +8,12 @@ import type { ManifestStore, BuildResult } from '../manifest/store.js';
 import type { PoolWorker } from './pool.js';
 import type { SourceTask, WorkerMessage } from './worker.js';
 import { collect } from './telemetry.js';
-import { InterruptedError, OutputError } from '../errors.js';
+import { InputError, InterruptedError, OutputError } from '../errors.js';
 
 export interface DispatchOptions {
   out: string; format: 'png' | 'webp'; maxPixels: number; runId: number; tempTag: string;
+  /** --strict: a source rejected while decoding stops the build (recorded, then no new work is handed out). */
+  strict: boolean;
   /** Called as pairs are recorded (the progress display). */
   onPair: (done: number) => void;
   /** Polled before each new source: stop handing out work (Ctrl-C), finishing what is in progress. */
@@ -67,7 +69,7 @@ export async function dispatch(store: ManifestStore, workers: PoolWorker[], o: D
           pending.push(m);
           if (m.kind === 'pair') { r.made++; o.onPair(r.made); }
           if (m.kind === 'crop') r.crops++;
-          if (m.kind === 'reject') r.rejected++;
+          if (m.kind === 'reject') { r.rejected++; if (o.strict) r.fatal ??= new InputError(`--strict: ${m.reason}`); }
           if (m.kind === 'done' || m.kind === 'reject') { active--; next(w); }
           if (pending.length >= 512) flush();
         });

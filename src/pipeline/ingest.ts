@@ -16,7 +16,7 @@ import { toolVersions } from '../versions.js';
 export interface IngestOptions { lq: string; gt: string; type: string; real: boolean; out: string; split: string; copy: boolean; level: number }
 export interface IngestResult { pairs: number; rejected: number; type: string }
 
-export async function ingest(o: IngestOptions, log?: (line: string) => void): Promise<IngestResult> {
+export async function ingest(o: IngestOptions, log?: (line: string) => void, progress?: (done: number, total: number) => void): Promise<IngestResult> {
   const op = getOperator(o.type);
   if (!['train', 'val', 'test'].includes(o.split)) throw new UsageError(`--split: expected train, val or test, received '${o.split}'`);
   const lq = await imagesByName(o.lq, '--lq');
@@ -26,7 +26,9 @@ export async function ingest(o: IngestOptions, log?: (line: string) => void): Pr
   try {
     const runId = store.startRun({ command: 'ingest', versions: toolVersions(), stats: { lq: path.resolve(o.lq), gt: path.resolve(o.gt), type: op.id, real: o.real } });
     const pairs: IngestedPair[] = [], rejects: { path: string; reason: string }[] = [];
+    let seen = 0;
     for (const [name, lqFile] of lq) {
+      progress?.(++seen, lq.size);
       const gtFile = gt.get(name);
       if (!gtFile) { rejects.push({ path: path.resolve(lqFile), reason: `no GT file named ${name}.* in ${o.gt}` }); continue; }
       const [lb, gb] = await Promise.all([fs.readFile(lqFile), fs.readFile(gtFile)]);

@@ -69,11 +69,27 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   };
   const notFound = (res: http.ServerResponse): void => json(res, 404, { error: 'not found' });
 
-  async function fileFor(id: string, which: string): Promise<string | null> {
+  // where served files may live: the dataset folder, and the folders `uir ingest` indexed in place
+  const roots = await Promise.all([o.data, ...store.ingestRoots()].map((d) => fs.realpath(d).catch(() => null)));
+  const allowed = roots.filter((r): r is string => r !== null);
+
+  /**
+   * The file a pair references, only if it is safe to serve: a regular file (no symbolic link at the last component),
+   * whose real path lies inside the dataset folder or an ingest root, whose first bytes are an image of the type its
+   * name claims. Anything else is null (404): a manifest row cannot make the server read /etc/passwd.
+   */
+  async function fileFor(id: string, which: string): Promise<{ file: string; mime: string; size: number } | null> {
     if (which !== 'lq' && which !== 'gt') return null;
     const row = store.pairById(id);
     if (!row) return null;
-    return resolveStored(o.data, which === 'lq' ? row.lq_path : row.gt_path);
+    const file = resolveStored(o.data, which === 'lq' ? row.lq_path : row.gt_path);
+    const st = await fs.lstat(file).catch(() => null);
+    if (!st?.isFile()) return null;
+    const real = await fs.realpath(file).catch(() => null);
+    if (!real || !allowed.some((r) => real === r || real.startsWith(r + path.sep))) return null;
+    const mime = MIME[path.extname(file).toLowerCase()];
+    if (!mime || sniff(await readHead(real)) !== mime) return null;
+    return { file: real, mime, size: st.size };
   }
 
   async function runsList(): Promise<{ name: string; points: number }[]> {
@@ -88,8 +104,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     return out;
   }
 
+  const hosts = allowedHosts(o.host);
   const server = http.createServer(async (req, res) => {
     try {
+      // DNS rebinding: a page on another site that resolves its own name to 127.0.0.1 still sends its name
+      if (!hosts(req.headers.host)) { json(res, 421, { error: 'misdirected request: unknown Host' }); return; }
       const url = new URL(req.url ?? '/', 'http://localhost');
       const parts = url.pathname.split('/').filter(Boolean);
       if (req.method !== 'GET' && req.method !== 'HEAD') { json(res, 405, { error: 'only GET' }); return; }
@@ -134,12 +153,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       }
       if ((parts[0] === 'image' || parts[0] === 'thumb') && parts.length === 3) {
         const id = decodeURIComponent(parts[1]!), which = parts[2]!;
-        const file = await fileFor(id, which);
-        if (!file) { notFound(res); return; }
+        const found = await fileFor(id, which);
+        if (!found) { notFound(res); return; }
+        const { file } = found;
         if (parts[0] === 'image') {
-          const st = await fs.stat(file).catch(() => null);
-          if (!st?.isFile()) { notFound(res); return; }
-          res.writeHead(200, { 'content-type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'content-length': st.size, 'cache-control': 'max-age=3600' });
+          res.writeHead(200, { 'content-type': found.mime, 'content-length': found.size, 'cache-control': 'max-age=3600', 'x-content-type-options': 'nosniff' });
           createReadStream(file).pipe(res);
           return;
         }
@@ -158,7 +176,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       notFound(res);
     } catch (e) {
       if (e instanceof BadRequest || e instanceof UsageError) json(res, 400, { error: e.message });
-      else { json(res, 500, { error: 'internal error' }); process.stderr.write(`uir serve: ${(e as Error).stack}\n`); }
+      else if (e instanceof InputError) {
+        // a damaged manifest: one line in the log, a short answer, no stack
+        json(res, 500, { error: 'the dataset manifest cannot be read; see the server log' });
+        process.stderr.write(`uir serve: ${e.message.split('\n')[0]}\n`);
+      } else { json(res, 500, { error: 'internal error' }); process.stderr.write(`uir serve: ${(e as Error).stack}\n`); }
     }
   });
   await new Promise<void>((resolve, reject) => {
@@ -170,6 +192,34 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   return {
     url: `http://${host}:${addr.port}/`,
     close: () => new Promise<void>((r) => { server.closeAllConnections?.(); server.close(() => { void store.close().then(() => r()); }); }),
+  };
+}
+
+/** The first bytes of a file (enough to tell image formats apart). */
+async function readHead(file: string): Promise<Buffer> {
+  const fh = await fs.open(file, 'r');
+  try { const b = Buffer.alloc(16); const { bytesRead } = await fh.read(b, 0, 16, 0); return b.subarray(0, bytesRead); } finally { await fh.close(); }
+}
+
+/** The image type of a file's first bytes (magic numbers), as a MIME type, or null. */
+export function sniff(b: Buffer): string | null {
+  if (b.length >= 8 && b.readUInt32BE(0) === 0x89504e47 && b.readUInt32BE(4) === 0x0d0a1a0a) return 'image/png';
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
+  if (b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*')) return 'image/tiff';
+  if (b.length >= 2 && b.toString('latin1', 0, 2) === 'BM') return 'image/bmp';
+  return null;
+}
+
+/** Host header names this server answers to: loopback names and the --host it was given (any port). */
+export function allowedHosts(bind: string): (header: string | undefined) => boolean {
+  const names = new Set(['localhost', '127.0.0.1', '::1', bind.toLowerCase().replace(/^\[|\]$/g, '')]);
+  return (header) => {
+    if (!header) return false;
+    const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(header.trim().toLowerCase());
+    if (!m) return false;
+    const name = m[1]!.replace(/^\[|\]$/g, '');
+    return names.has(name) || /^127\.\d+\.\d+\.\d+$/.test(name) || name.endsWith('.localhost');
   };
 }
 

@@ -21,6 +21,23 @@ describe('uir list', () => {
 });
 
 describe('uir degrade', () => {
+  it('folder mode refuses colliding output names (a.png and a.jpg) and outputs that replace inputs, before writing anything', async () => {
+    const dir = await tempDir();
+    await fs.mkdir(path.join(dir, 'in'));
+    await fs.copyFile(path.join(ROOT, 'samples/kodim03.png'), path.join(dir, 'in', 'a.png'));
+    await sharp(path.join(ROOT, 'samples/kodim05.png')).jpeg().toFile(path.join(dir, 'in', 'a.jpg'));
+    const out = path.join(dir, 'out');
+    const r = await uir(['degrade', '-t', 'GN', '-l', '3', path.join(dir, 'in'), '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`uir: ${path.join(dir, 'in', 'a.jpg')} and ${path.join(dir, 'in', 'a.png')} would both be written to ${path.join(out, 'a.png')}; rename one, or degrade them into separate output folders`);
+    await expect(fs.stat(out)).rejects.toThrow();
+    await fs.rm(path.join(dir, 'in', 'a.jpg'));
+    const over = await uir(['degrade', '-t', 'GN', '-l', '3', path.join(dir, 'in'), '-o', path.join(dir, 'in')]);
+    expect(over.code).toBe(2);
+    expect(over.stderr).toMatch(/a\.png: its output .*a\.png is an input file; choose another -o/);
+    expect((await fs.readFile(path.join(dir, 'in', 'a.png'))).equals(await fs.readFile(path.join(ROOT, 'samples/kodim03.png')))).toBe(true);
+  });
+
   it('degrades a file, records params, and replays them byte for byte', async () => {
     const [src] = await copyShared('Kodak24/gt', ['kodim23.png']);
     const dir = path.dirname(src!);

@@ -167,6 +167,26 @@ describe('build-dataset', () => {
     expect(strict.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('--strict stops at corruption found while decoding (a PNG whose header is fine, its data truncated), and a build whose every source is rejected exits 1', async () => {
+    const dir = await tempDir('uir-strict-');
+    await fs.copyFile(path.join(srcDir, 'kodim01.png'), path.join(dir, 'good.png'));
+    const bytes = await fs.readFile(path.join(srcDir, 'kodim05.png'));
+    await fs.writeFile(path.join(dir, 'truncated.png'), bytes.subarray(0, bytes.length >> 1));
+    const strict = await uir(['build-dataset', '-r', recipeFile, '-s', `${dir}/*.png`, '-o', path.join(await tempDir(), 'x'), '--strict', '--progress', 'none']);
+    expect(strict.code, strict.stderr).toBe(4);
+    expect(strict.stderr.trim().split('\n')).toHaveLength(1);
+    expect(strict.stderr).toMatch(/^uir: --strict: .*truncated\.png: cannot decode png/);
+    // every source rejected: nothing built is a failure, in one line
+    const bad = await tempDir('uir-allbad-');
+    await fs.writeFile(path.join(bad, 'empty.png'), '');
+    await fs.writeFile(path.join(bad, 'text.png'), 'not an image');
+    await fs.writeFile(path.join(bad, 'truncated.png'), bytes.subarray(0, bytes.length >> 1));
+    const none = await uir(['build-dataset', '-r', recipeFile, '-s', `${bad}/*.png`, '-o', path.join(await tempDir(), 'y'), '--progress', 'none']);
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    expect(none.stderr.trim()).toMatch(/^uir: no pairs built: every source was rejected \(3 this run; e\.g\. .*\); `uir manifest stats .*` lists the rejects$/);
+  });
+
   it('fails clearly on an output folder it cannot write, and on a different recipe in the same folder', async () => {
     const dir = await tempDir();
     await fs.writeFile(path.join(dir, 'file'), 'x');

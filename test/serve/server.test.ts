@@ -10,14 +10,14 @@ import { ROOT, tempDir, uir } from '../helpers.js';
 let data = '', runs = '';
 let srv: RunningServer;
 
-function get(p: string): Promise<{ status: number; type: string; body: Buffer }> {
+function get(p: string, o: { host?: string; server?: RunningServer } = {}): Promise<{ status: number; type: string; body: Buffer; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     // raw request so that '..' segments reach the server unnormalised
-    const u = new URL(srv.url);
-    const req = http.request({ host: u.hostname, port: u.port, path: p, method: 'GET' }, (res) => {
+    const u = new URL((o.server ?? srv).url);
+    const req = http.request({ host: u.hostname, port: u.port, path: p, method: 'GET', headers: o.host !== undefined ? { host: o.host } : {} }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks), headers: res.headers }));
     });
     req.on('error', reject);
     req.end();
@@ -92,6 +92,80 @@ describe('uir serve', () => {
       expect(r.status, p).toBe(404);
       expect(r.body.toString()).not.toMatch(/root:/);
     }
+  });
+
+  it('serves only regular image files inside the dataset: a pair file replaced by a symlink to /etc/passwd, an absolute path written into the manifest, or bytes that are not the claimed image are 404', async () => {
+    const copy = path.join(await tempDir(), 'data');
+    await fs.cp(data, copy, { recursive: true });
+    const Database = (await import('better-sqlite3')).default;
+    const d = new Database(path.join(copy, 'manifest.sqlite'));
+    const rows = d.prepare("SELECT id, lq_path, gt_path FROM pairs WHERE status = 'done' ORDER BY id LIMIT 4").all() as { id: string; lq_path: string; gt_path: string }[];
+    const [a, b, c, ok] = rows as [typeof rows[0], typeof rows[0], typeof rows[0], typeof rows[0]];
+    // a: its LQ file becomes a symlink to /etc/passwd; b: its row points at /etc/passwd; c: its file holds text
+    await fs.rm(path.join(copy, a.lq_path));
+    await fs.symlink('/etc/passwd', path.join(copy, a.lq_path));
+    d.prepare('UPDATE pairs SET lq_path = ? WHERE id = ?').run('/etc/passwd', b.id);
+    d.prepare('UPDATE pairs SET gt_path = ? WHERE id = ?').run('../../../../../../etc/hostname', c.id);
+    await fs.writeFile(path.join(copy, c.lq_path), 'not a png at all');
+    d.close();
+    const s2 = await startServer({ data: copy, port: 0, host: '127.0.0.1' });
+    try {
+      for (const p of [`/image/${a.id}/lq`, `/thumb/${a.id}/lq`, `/image/${b.id}/lq`, `/thumb/${b.id}/lq`, `/image/${c.id}/lq`, `/image/${c.id}/gt`]) {
+        const r = await get(p, { server: s2 });
+        expect(r.status, p).toBe(404);
+        expect(r.body.toString()).not.toMatch(/root:/);
+      }
+      expect((await get(`/image/${ok.id}/lq`, { server: s2 })).status).toBe(200);
+    } finally { await s2.close(); }
+  });
+
+  it('checks the Host header (loopback names and --host; 421 otherwise) against DNS rebinding, and sends no CORS headers', async () => {
+    const port = new URL(srv.url).port;
+    for (const h of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', `[::1]:${port}`, `uir.localhost:${port}`]) expect((await get('/api/stats', { host: h })).status, h).toBe(200);
+    for (const h of [`evil.example:${port}`, 'attacker.com', `192.168.1.10:${port}`, `127.0.0.1.evil.example:${port}`]) {
+      const r = await get('/api/stats', { host: h });
+      expect(r.status, h).toBe(421);
+      expect(r.body.toString()).not.toMatch(/pairs/);
+    }
+    // HTTP/1.0 without a Host header at all
+    const net = await import('node:net');
+    const raw = await new Promise<string>((resolve) => {
+      const sock = net.connect(Number(port), '127.0.0.1', () => sock.write('GET /api/stats HTTP/1.0\r\n\r\n'));
+      let text = '';
+      sock.on('data', (c) => { text += String(c); });
+      sock.on('end', () => resolve(text));
+    });
+    expect(raw).toMatch(/^HTTP\/1\.[01] 421/);
+    const r = await get('/api/stats');
+    expect(Object.keys(r.headers).filter((k) => k.startsWith('access-control'))).toEqual([]);
+  });
+
+  it('a manifest damaged while serving gives a short JSON error and one log line, no stack', async () => {
+    const copy = path.join(await tempDir(), 'data');
+    await fs.cp(data, copy, { recursive: true });
+    const Database = (await import('better-sqlite3')).default;
+    const d = new Database(path.join(copy, 'manifest.sqlite'));
+    const root = (d.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_pairs_1'").get() as { rootpage: number }).rootpage;
+    const pageSize = d.pragma('page_size', { simple: true }) as number;
+    const id = (d.prepare('SELECT id FROM pairs LIMIT 1').get() as { id: string }).id;
+    d.pragma('journal_mode = DELETE');
+    d.close();
+    // overwrite the primary-key index's root page: the pairs table itself still reads
+    const fh = await fs.open(path.join(copy, 'manifest.sqlite'), 'r+');
+    await fh.write(Buffer.alloc(pageSize, 0x5a), 0, pageSize, (root - 1) * pageSize);
+    await fh.close();
+    const s2 = await startServer({ data: copy, port: 0, host: '127.0.0.1' });
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((c: string | Uint8Array) => { lines.push(String(c)); return true; }) as typeof process.stderr.write;
+    try {
+      const r = await get(`/api/pair/${id}`, { server: s2 });
+      expect(r.status).toBe(500);
+      expect(JSON.parse(r.body.toString())).toEqual({ error: 'the dataset manifest cannot be read; see the server log' });
+    } finally { process.stderr.write = write; await s2.close(); }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^uir serve: .*manifest\.sqlite: the manifest is damaged \(.*malformed.*\); `uir manifest verify`/);
+    expect(lines[0]!.trim().split('\n')).toHaveLength(1);
   });
 
   it('lists training runs and their metrics', async () => {

@@ -13,7 +13,7 @@ import { verifyManifest } from '../../manifest/verify.js';
 import { mergeManifests, findShardDbs } from '../../manifest/merge.js';
 import { CheckFailedError, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/image-io.js';
-import { fmtTime } from '../../pipeline/progress.js';
+import { fmtTime, Progress } from '../../pipeline/progress.js';
 
 export async function buildCommand(a: { recipe: string; src: string[]; out: string; jobs?: number; shard?: string; strict: boolean; maxPixels?: number; progress?: string; pool?: 'threads' | 'processes' }): Promise<void> {
   const recipe = await loadRecipe(a.recipe);
@@ -24,8 +24,11 @@ export async function buildCommand(a: { recipe: string; src: string[]; out: stri
   process.stdout.write(`built ${s.made} new pairs (${s.pairs} in the manifest) from ${s.sources} sources in ${fmtTime(s.seconds)} (${s.pairsPerSecond.toFixed(1)} pairs/s, ${jobs} worker ${a.pool === 'threads' ? (jobs > 1 ? 'threads' : 'thread') : (jobs > 1 ? 'processes' : 'process')}${shard ? `, shard ${shard.index}/${shard.count}` : ''}); ${s.rejected} rejected (${s.duplicates} duplicates); peak RSS ${s.peakRssMb} MB${s.peakRssBoundMb > s.peakRssMb ? ` (all processes together; the sum of each one's own peak is ${s.peakRssBoundMb} MB)` : ''}\nmanifest: ${s.db}\n`);
 }
 
-export async function ingestCommand(a: { lq: string; gt: string; type: string; real: boolean; out: string; split: string; copy: boolean; level: number }): Promise<void> {
-  const r = await ingest(a, (l) => process.stderr.write(l + '\n'));
+export async function ingestCommand(a: { lq: string; gt: string; type: string; real: boolean; out: string; split: string; copy: boolean; level: number; progress?: 'auto' | 'bar' | 'plain' | 'none' }): Promise<void> {
+  const progress = new Progress('ingest', 0, Progress.modeFor(process.stderr, a.progress), 'files');
+  let n = 0;
+  const r = await ingest(a, (l) => process.stderr.write(l + '\n'), (done, total) => { progress.setTotal(total); progress.update((n = done)); });
+  if (n > 0) progress.finish(n);
   process.stdout.write(`ingested ${r.pairs} ${a.real ? 'real' : 'synthetic'} ${r.type} pairs into ${manifestPath(a.out)}; ${r.rejected} rejected (see \`uir manifest stats ${a.out}\`)\n`);
 }
 
@@ -84,13 +87,15 @@ export async function exportCommand(a: { data: string; format: string; output?: 
   } finally { await store.close(); }
 }
 
-export async function verifyCommand(a: { data: string; fix: boolean }): Promise<void> {
+export async function verifyCommand(a: { data: string; fix: boolean; progress?: 'auto' | 'bar' | 'plain' | 'none' }): Promise<void> {
   const store = a.fix ? await ManifestStore.openWriter(a.data, { command: 'manifest verify --fix', scope: 'folder', mustExist: true, note: (l) => process.stderr.write(l + '\n') }) : ManifestStore.openReader(a.data);
   try {
-    const r = await verifyManifest(store, a.fix);
+    const progress = new Progress('verify', 0, Progress.modeFor(process.stderr, a.progress), 'files');
+    const r = await verifyManifest(store, a.fix, (n, total) => { progress.setTotal(total); progress.update(n); });
+    if (r.checkedFiles > 0) progress.finish(r.checkedFiles);
     const out = process.stdout;
-    out.write(`checked ${r.checkedFiles} files: ${r.missing.length} missing, ${r.mismatched.length} with wrong content, ${r.orphans.length} orphans, ${r.pending} pairs pending\n`);
-    for (const [label, list] of [['missing', r.missing], ['wrong content', r.mismatched], ['orphan', r.orphans]] as const) {
+    out.write(`checked ${r.checkedFiles} files: ${r.missing.length} missing, ${r.mismatched.length} with wrong content, ${r.orphans.length} orphans, ${r.pending} pairs pending${r.links.length ? `; ${r.links.length} links or other entries left alone` : ''}\n`);
+    for (const [label, list] of [['missing', r.missing], ['wrong content', r.mismatched], ['orphan', r.orphans], ['link (not followed, not removed)', r.links]] as const) {
       for (const f of list.slice(0, 20)) out.write(`  ${label}: ${f}\n`);
       if (list.length > 20) out.write(`  ... and ${list.length - 20} more ${label}\n`);
     }

@@ -7,6 +7,7 @@ import { readImage, writeImage, writeFileAtomic, formatFromPath, outputError, ty
 import { ConfigError, InputError, UsageError } from '../../errors.js';
 import { deriveSeed } from '../../rng.js';
 import { expandInputs, parseSeed } from '../files.js';
+import { Progress } from '../../pipeline/progress.js';
 
 export interface DegradeOptions {
   inputs: string[];
@@ -18,6 +19,7 @@ export interface DegradeOptions {
   params?: string;
   format?: OutputFormat;
   maxPixels?: number;
+  progress?: 'auto' | 'bar' | 'plain' | 'none';
 }
 
 interface FileRecord extends DegradationRecord { input: string; output: string }
@@ -34,6 +36,23 @@ async function loadReplay(file: string): Promise<DegradationRecord[]> {
     for (const k of ['type', 'seed', 'params'] as const) if (!(k in r)) throw new ConfigError([{ path: `${at}.${k}`, message: 'required (a record written by --params-out)' }]);
   });
   return list as DegradationRecord[];
+}
+
+/**
+ * Folder mode names each output after its input without the extension: a.png and a.jpg (or x.png in two input
+ * folders) would write one file and lose the other, and an output may not replace an input. Checked before anything
+ * is written.
+ */
+function checkTargets(files: string[], targets: string[]): void {
+  const by = new Map<string, string>();
+  const inputs = new Set(files.map((f) => path.resolve(f)));
+  targets.forEach((t, i) => {
+    const key = path.resolve(t);
+    const other = by.get(key);
+    if (other !== undefined) throw new UsageError(`${other} and ${files[i]} would both be written to ${t}; rename one, or degrade them into separate output folders`);
+    if (inputs.has(key)) throw new UsageError(`${files[i]}: its output ${t} is an input file; choose another -o`);
+    by.set(key, files[i]!);
+  });
 }
 
 export async function degradeCommand(o: DegradeOptions): Promise<void> {
@@ -60,10 +79,14 @@ export async function degradeCommand(o: DegradeOptions): Promise<void> {
     }
     outDir = o.output;
   }
+  const ext = o.format === 'jpeg' ? 'jpg' : o.format ?? 'png';
+  const targets = files.map((f) => outFile ?? path.join(outDir, path.basename(f, path.extname(f)) + '.' + ext));
+  checkTargets(files, targets);
   try { await fs.mkdir(outDir, { recursive: true }); } catch (e) { throw outputError(outDir, e as NodeJS.ErrnoException); }
 
   const records: FileRecord[] = [];
   const failures: string[] = [];
+  const progress = new Progress('degrade', files.length, single ? 'none' : Progress.modeFor(process.stderr, o.progress), 'images');
   for (let i = 0; i < files.length; i++) {
     const file = files[i]!;
     try {
@@ -78,16 +101,16 @@ export async function degradeCommand(o: DegradeOptions): Promise<void> {
         const seed = single ? baseSeed : deriveSeed(baseSeed, path.basename(file));
         ({ image: out, record } = await degrade(image, op!, o.level!, seed));
       }
-      const target = outFile ?? path.join(outDir, path.basename(file, path.extname(file)) + '.' + (o.format === 'jpeg' ? 'jpg' : o.format ?? 'png'));
+      const target = targets[i]!;
       await writeImage(out, target, { format: outFile ? undefined : o.format ?? 'png' });
       records.push({ ...record, input: file, output: target });
-      if (!single && process.stderr.isTTY) process.stderr.write(`\r${i + 1}/${files.length} ${path.basename(file)}   `);
     } catch (err) {
       if (single || !(err instanceof InputError)) throw err;
       failures.push(err.message);
     }
+    progress.update(i + 1);
   }
-  if (!single && process.stderr.isTTY) process.stderr.write('\n');
+  if (!single) progress.finish(files.length);
   if (o.paramsOut) {
     const json = JSON.stringify(single ? records[0] : records, null, 2) + '\n';
     await writeFileAtomic(o.paramsOut, Buffer.from(json));
