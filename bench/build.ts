@@ -5,7 +5,7 @@
  * speed-up, peak RSS of each build (all processes together, sampled every 100 ms, and in brackets the sum of each
  * process's own peak, an upper bound), and the projected time of a UIR-2.5M-sized build.
  *
- *   npm run bench:build [-- --recipe manifests/uir-19.json] [--pairs-per-crop 4] [--runs 3]
+ *   npm run bench:build [-- --recipe recipes/uir-19.json] [--pairs-per-crop 4] [--runs 3]
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +17,7 @@ import sharp from 'sharp';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kodak = path.resolve(root, '..', 'shared', 'data', 'Kodak24', 'gt');
 const args = process.argv.slice(2);
-const baseRecipe = args.includes('--recipe') ? args[args.indexOf('--recipe') + 1]! : path.join(root, 'manifests', 'uir-19.json');
+const baseRecipe = args.includes('--recipe') ? args[args.indexOf('--recipe') + 1]! : path.join(root, 'recipes', 'uir-19.json');
 const perCrop = Number(args.includes('--pairs-per-crop') ? args[args.indexOf('--pairs-per-crop') + 1] : 4);
 let recipe = baseRecipe;
 

@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'uir-bench-maskdcpt-'));
   const data = path.join(work, 'data');
   let t = performance.now();
-  execFileSync(process.execPath, [path.join(root, 'bin', 'uir.js'), 'build-dataset', '-r', path.join(root, 'manifests', '5d.json'), '-s', `${shared}/Kodak24/gt/*.png`, '-o', data, '--progress', 'none'], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, 'bin', 'uir.js'), 'build-dataset', '-r', path.join(root, 'recipes', '5d.json'), '-s', `${shared}/Kodak24/gt/*.png`, '-o', data, '--progress', 'none'], { stdio: 'inherit' });
   console.log(`5D dataset from Kodak24: ${secs(t)}`);
   const common = { manifest: data, arch, batch, patch, seed: 0, split: 'train', balance: true, lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 1_000_000, resume: false, backend: 'wasm' as const, maskRatio: 0.5, maskPatch: 16, progress: 'plain' as const };
 

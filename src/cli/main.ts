@@ -110,7 +110,7 @@ export async function run(argv: string[]): Promise<void> {
       'build-dataset',
       'Build a paired dataset from clean photos with a recipe, indexed in SQLite (parallel, resumable, shardable)',
       (y) => y
-        .option('recipe', { alias: 'r', type: 'string', demandOption: true, describe: 'Recipe JSON (see manifests/)' })
+        .option('recipe', { alias: 'r', type: 'string', demandOption: true, describe: 'Recipe JSON (see recipes/)' })
         .option('src', { alias: 's', type: 'string', array: true, default: [], describe: "Source globs, e.g. 'photos/**/*.{png,jpg}' (default: the recipe's)" })
         .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Dataset folder (manifest.sqlite, gt/, lq/)' })
         .option('jobs', { alias: 'j', type: 'number', describe: 'Worker threads (default: every core)' })
@@ -119,8 +119,8 @@ export async function run(argv: string[]): Promise<void> {
         .option('max-pixels', { type: 'number', describe: 'Reject sources larger than this many pixels (default 100000000)' })
         .option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'], default: 'auto', describe: 'Progress display' })
         .option('pool', { type: 'string', choices: ['threads', 'processes'], default: 'processes', describe: 'Workers as child processes (scale best) or as threads of this process' })
-        .example("uir build-dataset --recipe manifests/5d.json --src 'photos/**/*.{png,jpg}' --out data/", 'The 5D all-in-one set')
-        .example("uir build-dataset -r manifests/uir-19.json -s 'photos/**/*.png' -o data/ --shard 3/16", 'Slice 3 of 16 (then `uir manifest merge data/`)'),
+        .example("uir build-dataset --recipe recipes/5d.json --src 'photos/**/*.{png,jpg}' --out data/", 'The 5D all-in-one set')
+        .example("uir build-dataset -r recipes/uir-19.json -s 'photos/**/*.png' -o data/ --shard 3/16", 'Slice 3 of 16 (then `uir manifest merge data/`)'),
       async (a) => {
         const { buildCommand } = await import('./commands/dataset.js');
         await buildCommand({ recipe: a.recipe, src: a.src as string[], out: a.out, jobs: a.jobs, shard: a.shard, strict: a.strict, maxPixels: a['max-pixels'], progress: a.progress, pool: a.pool as 'threads' | 'processes' });
@@ -251,6 +251,16 @@ export async function run(argv: string[]): Promise<void> {
         const { evalCommand } = await import('./commands/eval.js');
         await evalCommand({ lq: a.lq, gt: a.gt, manifest: a.manifest, split: a.split, model: a.model, json: a.json, limit: a.limit, backend: a.backend as 'auto', tile: a.tile, overlap: a.overlap, memoryLimit: a['memory-limit'], progress: a.progress as 'auto' });
       },
+    )
+    .command(
+      'schema [what]',
+      'Print the JSON Schema of recipes, or of a degradation type\'s params (what editors use to check them)',
+      (y) => y
+        .positional('what', { type: 'string', describe: '"recipe" (default) or a degradation type' })
+        .option('write', { type: 'string', describe: 'Write every schema into this folder instead (npm run build writes schemas/)' })
+        .example('uir schema recipe > recipe.schema.json', '')
+        .example('uir schema rain', 'The params of rain-streak'),
+      async (a) => { await (await import('./commands/schema.js')).schemaCommand({ what: a.what, write: a.write }); },
     )
     .command(
       'serve <data>',

@@ -7,13 +7,13 @@ import { clamp01 } from '../image.js';
 import { convolveTaps, kernelTaps, gaussianBlur } from '../imgproc/filter.js';
 import { diskKernel } from '../imgproc/kernels.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
+import { fields, num, type z } from './schema.js';
 
-export interface DefocusBlurParams {
-  /** Circle-of-confusion radius in pixels (scaled to the image). */
-  radius: number;
-  /** Gaussian softening of the disk edge, in pixels. */
-  softness: number;
-}
+export const defocusBlurSchema = fields({
+  radius: num(0.1, 1024, 'Disk radius in pixels, scaled from the level (1 ... 10 px at a 512 px short side).'),
+  softness: num(0, 64, 'Gaussian sigma softening the disk edge, U(0.1, 0.5) x scale.'),
+});
+export type DefocusBlurParams = z.infer<typeof defocusBlurSchema>;
 
 export const DEFOCUS_RADII = [1, 1.5, 2, 2.5, 3, 4, 5, 6.5, 8, 10] as const;
 
@@ -22,7 +22,7 @@ export function defocusBlur(img: Image, radius: number, softness: number): Image
   return clamp01(softness > 0 ? gaussianBlur(disk, softness) : disk);
 }
 
-export default defineSpec<DefocusBlurParams>({
+export default defineSpec({
   id: 'defocus-blur',
   code: 'DB',
   summary: 'Defocus blur: anti-aliased disk (circle of confusion) with soft edges',
@@ -30,10 +30,7 @@ export default defineSpec<DefocusBlurParams>({
   kind: 'single',
   random: true,
   levels: DEFOCUS_RADII.map((r) => ({ summary: `disk radius ${r} px at 512 px short side` })),
-  params: [
-    { name: 'radius', type: 'number', range: [0.1, 1024], doc: 'Disk radius in pixels, scaled from the level (1 ... 10 px at a 512 px short side).' },
-    { name: 'softness', type: 'number', range: [0, 64], doc: 'Gaussian sigma softening the disk edge, U(0.1, 0.5) x scale.' },
-  ],
+  schema: defocusBlurSchema,
   sample(level, rng, size) {
     const s = spatialScale(size);
     const soft = rng.uniform(0.1, 0.5);

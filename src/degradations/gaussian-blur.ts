@@ -9,6 +9,7 @@ import { clamp01 } from '../image.js';
 import { convolveKernel, convolveSeparable, gaussianKernel1d } from '../imgproc/filter.js';
 import { blurKernel, type BlurKernelParams, type BlurKernelKind } from '../imgproc/kernels.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
+import { choice, fields, int, num } from './schema.js';
 
 export type GaussianBlurParams = BlurKernelParams;
 
@@ -43,7 +44,17 @@ export function sampleBlurKernel(sigma: number, rng: import('../rng.js').Rng): B
   };
 }
 
-export default defineSpec<GaussianBlurParams>({
+export const gaussianBlurSchema = fields({
+  kind: choice(['iso', 'aniso', 'generalized_iso', 'generalized_aniso', 'plateau_iso', 'plateau_aniso', 'sinc'], 'Kernel family (Real-ESRGAN probabilities).'),
+  size: int(1, 1025, 'Odd kernel size: max(7, 2 ceil(3 sigma_max) + 1).'),
+  sigmaX: num(0.01, 512, 'Sigma along the rotated x axis, pixels; anisotropic: sigma sqrt(r), r ~ U(1, 2.5).'),
+  sigmaY: num(0.01, 512, 'Sigma along the rotated y axis, pixels; anisotropic: sigma / sqrt(r).'),
+  theta: num(-3.1416, 3.1416, 'Kernel rotation in radians, U(-pi, pi) for anisotropic kernels.'),
+  beta: num(0.5, 4, 'Shape: generalized U(0.5, 4), plateau U(1, 2), else 1.'),
+  omega: num(0.6, 3.1416, 'Sinc cutoff in rad/pixel: clamp(2 / sigma, pi/5, pi).'),
+});
+
+export default defineSpec({
   id: 'gaussian-blur',
   code: 'GB',
   summary: 'Gaussian-family blur: iso/aniso Gaussian, generalized, plateau and sinc kernels (Real-ESRGAN)',
@@ -51,15 +62,7 @@ export default defineSpec<GaussianBlurParams>({
   kind: 'single',
   random: true,
   levels: BLUR_SIGMAS.map((s) => ({ summary: `kernel sigma ${s} px at 512 px short side` })),
-  params: [
-    { name: 'kind', type: 'string', values: ['iso', 'aniso', 'generalized_iso', 'generalized_aniso', 'plateau_iso', 'plateau_aniso', 'sinc'], doc: 'Kernel family (Real-ESRGAN probabilities).' },
-    { name: 'size', type: 'integer', range: [1, 1025], doc: 'Odd kernel size: max(7, 2 ceil(3 sigma_max) + 1).' },
-    { name: 'sigmaX', type: 'number', range: [0.01, 512], doc: 'Sigma along the rotated x axis, pixels; anisotropic: sigma sqrt(r), r ~ U(1, 2.5).' },
-    { name: 'sigmaY', type: 'number', range: [0.01, 512], doc: 'Sigma along the rotated y axis, pixels; anisotropic: sigma / sqrt(r).' },
-    { name: 'theta', type: 'number', range: [-3.1416, 3.1416], doc: 'Kernel rotation in radians, U(-pi, pi) for anisotropic kernels.' },
-    { name: 'beta', type: 'number', range: [0.5, 4], doc: 'Shape: generalized U(0.5, 4), plateau U(1, 2), else 1.' },
-    { name: 'omega', type: 'number', range: [0.6, 3.1416], doc: 'Sinc cutoff in rad/pixel: clamp(2 / sigma, pi/5, pi).' },
-  ],
+  schema: gaussianBlurSchema,
   sample(level, rng, size) {
     // below ~0.35 px a Gaussian barely changes an image: floor the scaled sigma so level 1 stays a blur
     return sampleBlurKernel(Math.max(0.35, BLUR_SIGMAS[level - 1]! * spatialScale(size)), rng);

@@ -12,21 +12,18 @@ import { boxBlurPlane } from '../imgproc/filter.js';
 import { fractalNoise } from '../imgproc/noise-field.js';
 import * as wasm from '../imgproc/wasm.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
+import { fields, num, vec3, type z } from './schema.js';
 
-export interface HazeParams {
-  /** Scattering coefficient per unit depth. */
-  beta: number;
-  /** Atmospheric light (airlight) RGB in [0, 1]. */
-  airlight: [number, number, number];
-  /** Weights of the depth cues: vertical ramp, dark channel, fractal field. */
-  rampWeight: number;
-  darkWeight: number;
-  fieldWeight: number;
-  /** Depth of the nearest point (depth is rescaled to [dMin, 1]). */
-  dMin: number;
-  /** Smoothing of the depth proxy, pixels (scaled). */
-  smooth: number;
-}
+export const hazeSchema = fields({
+  beta: num(0, 20, 'Scattering coefficient; the level sets it (0.25 ... 3.0); depth is in [dMin, 1].'),
+  airlight: vec3(0, 1, 'Atmospheric light RGB: grey U(0.7, 0.95) with a small tint.'),
+  rampWeight: num(0, 10, 'Weight of the vertical ramp cue (top is far), U(0.3, 1).'),
+  darkWeight: num(0, 10, 'Weight of the dark-channel cue (bright, grey = far), U(0.2, 0.8).'),
+  fieldWeight: num(0, 10, 'Weight of the smooth fractal field, U(0.1, 0.5).'),
+  dMin: num(0, 1, 'Depth of the nearest point, U(0.1, 0.3).'),
+  smooth: num(0, 1024, 'Depth smoothing sigma in pixels, 12 at a 512 px short side.'),
+});
+export type HazeParams = z.infer<typeof hazeSchema>;
 
 export const HAZE_BETAS = [0.25, 0.4, 0.55, 0.7, 0.9, 1.1, 1.35, 1.6, 1.9, 2.25, 2.6, 3.0] as const;
 
@@ -97,7 +94,7 @@ export function sampleHaze(beta: number, rng: Rng, size: { width: number; height
   };
 }
 
-export default defineSpec<HazeParams>({
+export default defineSpec({
   id: 'haze',
   code: 'H',
   summary: 'Haze/fog by the atmospheric scattering model with a depth proxy and a greyish airlight',
@@ -105,15 +102,7 @@ export default defineSpec<HazeParams>({
   kind: 'single',
   random: true,
   levels: HAZE_BETAS.map((b) => ({ summary: `beta ${b} (t at the far plane ${Math.exp(-b).toFixed(2)})` })),
-  params: [
-    { name: 'beta', type: 'number', range: [0, 20], doc: 'Scattering coefficient; the level sets it (0.25 ... 3.0); depth is in [dMin, 1].' },
-    { name: 'airlight', type: 'array', doc: 'Atmospheric light RGB: grey U(0.7, 0.95) with a small tint.' },
-    { name: 'rampWeight', type: 'number', range: [0, 10], doc: 'Weight of the vertical ramp cue (top is far), U(0.3, 1).' },
-    { name: 'darkWeight', type: 'number', range: [0, 10], doc: 'Weight of the dark-channel cue (bright, grey = far), U(0.2, 0.8).' },
-    { name: 'fieldWeight', type: 'number', range: [0, 10], doc: 'Weight of the smooth fractal field, U(0.1, 0.5).' },
-    { name: 'dMin', type: 'number', range: [0, 1], doc: 'Depth of the nearest point, U(0.1, 0.3).' },
-    { name: 'smooth', type: 'number', range: [0, 1024], doc: 'Depth smoothing sigma in pixels, 12 at a 512 px short side.' },
-  ],
+  schema: hazeSchema,
   sample(level, rng, size) {
     return sampleHaze(HAZE_BETAS[level - 1]!, rng, size);
   },

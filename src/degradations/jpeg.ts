@@ -6,12 +6,13 @@ import sharp from 'sharp';
 import type { Image } from '../image.js';
 import { toUint8, imageFromBytes } from '../image.js';
 import { defineSpec } from './spec.js';
+import { choice, fields, int, type z } from './schema.js';
 
-export interface JpegParams {
-  /** IJG quality factor 1-100. */
-  quality: number;
-  chromaSubsampling: '4:2:0' | '4:4:4';
-}
+export const jpegSchema = fields({
+  quality: int(1, 100, 'IJG quality factor; the level sets it (95 at level 1 ... 5 at level 15).'),
+  chromaSubsampling: choice(['4:2:0', '4:4:4'], "Chroma subsampling; '4:2:0' as most cameras and the web."),
+});
+export type JpegParams = z.infer<typeof jpegSchema>;
 
 export const JPEG_QUALITIES = [95, 90, 80, 70, 60, 50, 40, 35, 30, 25, 20, 15, 10, 7, 5] as const;
 
@@ -25,7 +26,7 @@ export async function jpegRoundTrip(img: Image, quality: number, chromaSubsampli
   return imageFromBytes(data, width, height);
 }
 
-export default defineSpec<JpegParams>({
+export default defineSpec({
   id: 'jpeg',
   code: 'J',
   summary: 'JPEG compression artifacts (blocking, ringing, colour bleeding), quality 95 down to 5',
@@ -33,12 +34,9 @@ export default defineSpec<JpegParams>({
   kind: 'single',
   random: false,
   levels: JPEG_QUALITIES.map((q) => ({ summary: `quality ${q}, 4:2:0` })),
-  params: [
-    { name: 'quality', type: 'integer', range: [1, 100], doc: 'IJG quality factor; the level sets it (95 at level 1 ... 5 at level 15).' },
-    { name: 'chromaSubsampling', type: 'string', values: ['4:2:0', '4:4:4'], doc: "Chroma subsampling; '4:2:0' as most cameras and the web." },
-  ],
+  schema: jpegSchema,
   sample(level) {
-    return { quality: JPEG_QUALITIES[level - 1]!, chromaSubsampling: '4:2:0' };
+    return { quality: JPEG_QUALITIES[level - 1]!, chromaSubsampling: '4:2:0' as const };
   },
   apply(img, p) {
     return jpegRoundTrip(img, p.quality, p.chromaSubsampling);

@@ -8,20 +8,19 @@
  */
 import type { Rng } from '../rng.js';
 import { clamp01 } from '../image.js';
-import { sampleCamera, unprocess, processRaw, type CameraParams } from '../imgproc/camera.js';
+import { sampleCamera, unprocess, processRaw } from '../imgproc/camera.js';
 import { defineSpec, r4 } from './spec.js';
+import { fields, num, type z } from './schema.js';
+import { cameraSchema } from './real-noise.js';
 
-export interface LowLightParams {
-  camera: CameraParams;
-  /** Exposure factor applied to linear light (1 = unchanged). */
-  exposure: number;
-  /** Analogue gain (ISO / base ISO). */
-  gain: number;
-  /** Full-well capacity at base ISO, electrons. */
-  fullWell: number;
-  /** Read noise, electrons. */
-  readElectrons: number;
-}
+export const lowLightSchema = fields({
+  camera: cameraSchema.describe('Random camera (colour matrix and gains) as in real-noise.'),
+  exposure: num(0.001, 1, 'Linear exposure factor; the level sets it (0.6 ... 0.02).'),
+  gain: num(1, 1000, 'Analogue gain (1/k)^s with s ~ U(0.3, 0.7): the ISO raise.'),
+  fullWell: num(100, 1e6, 'Full-well capacity at base ISO, logU(3000, 15000) electrons.'),
+  readElectrons: num(0, 100, 'Read noise, U(2, 6) electrons.'),
+});
+export type LowLightParams = z.infer<typeof lowLightSchema>;
 
 export const EXPOSURES = [0.6, 0.45, 0.33, 0.25, 0.18, 0.13, 0.1, 0.075, 0.055, 0.04, 0.03, 0.02] as const;
 
@@ -46,7 +45,7 @@ export function darkenRaw(raw: Float32Array, p: LowLightParams, rng: Rng): Float
   return out;
 }
 
-export default defineSpec<LowLightParams>({
+export default defineSpec({
   id: 'low-light',
   code: 'LL',
   summary: 'Under-exposure in the raw domain coupled with the shot and read noise of the short exposure',
@@ -54,13 +53,7 @@ export default defineSpec<LowLightParams>({
   kind: 'single',
   random: true,
   levels: EXPOSURES.map((k) => ({ summary: `exposure x${k} (${Math.log2(1 / k).toFixed(1)} stops under)` })),
-  params: [
-    { name: 'camera', type: 'object', doc: 'Random camera (colour matrix and gains) as in real-noise.' },
-    { name: 'exposure', type: 'number', range: [0.001, 1], doc: 'Linear exposure factor; the level sets it (0.6 ... 0.02).' },
-    { name: 'gain', type: 'number', range: [1, 1000], doc: 'Analogue gain (1/k)^s with s ~ U(0.3, 0.7): the ISO raise.' },
-    { name: 'fullWell', type: 'number', range: [100, 1e6], doc: 'Full-well capacity at base ISO, logU(3000, 15000) electrons.' },
-    { name: 'readElectrons', type: 'number', range: [0, 100], doc: 'Read noise, U(2, 6) electrons.' },
-  ],
+  schema: lowLightSchema,
   sample(level, rng) {
     return sampleLowLight(EXPOSURES[level - 1]!, rng);
   },

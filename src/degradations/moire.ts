@@ -13,6 +13,7 @@ import { clamp01 } from '../image.js';
 import { mosaic, demosaic } from '../imgproc/bayer.js';
 import { jpegRoundTrip } from './jpeg.js';
 import { defineSpec, r4 } from './spec.js';
+import { fields, int, num } from './schema.js';
 
 export interface MoireParams {
   /** Screen pixels per sensor pixel (near 1 the beat is slow and wide). */
@@ -92,7 +93,20 @@ export async function screenCapture(img: Image, p: MoireParams, rng: Rng): Promi
   return jpegRoundTrip(rgb, p.jpegQuality);
 }
 
-export default defineSpec<MoireParams>({
+export const moireSchema = fields({
+  pitch: num(0.1, 10, 'Screen pixels per sensor pixel: U(0.85, 1.2) or U(0.5, 0.8), half each.'),
+  angle: num(-3.2, 3.2, 'Screen grid rotation, U(-0.25, 0.25) rad.'),
+  perspX: num(-1, 1, 'Projective term along x, U(-0.15, 0.15).'),
+  perspY: num(-1, 1, 'Projective term along y, U(-0.15, 0.15).'),
+  k1: num(-1, 1, 'Radial distortion coefficient, U(-0.08, 0.08).'),
+  gapX: num(0, 0.9, 'Black matrix between sub-pixels, U(0.1, 0.3).'),
+  gapY: num(0, 0.9, 'Black matrix between rows, U(0.05, 0.2).'),
+  contrast: num(0, 1, 'Visibility of the sub-pixel pattern; the level sets it (0.1 ... 0.95).'),
+  noise: num(0, 1, 'Sensor noise sigma, U(0.003, 0.012).'),
+  jpegQuality: int(1, 100, 'Camera JPEG quality; the level sets it (95 ... 72).'),
+});
+
+export default defineSpec({
   id: 'moire',
   code: 'MR',
   summary: 'Screen-capture moire: LCD sub-pixel stripes seen through a tilted, distorting lens onto a Bayer sensor',
@@ -100,18 +114,7 @@ export default defineSpec<MoireParams>({
   kind: 'single',
   random: true,
   levels: MOIRE_CONTRAST.map((c, i) => ({ summary: `sub-pixel contrast ${c}, JPEG ${MOIRE_JPEG[i]}` })),
-  params: [
-    { name: 'pitch', type: 'number', range: [0.1, 10], doc: 'Screen pixels per sensor pixel: U(0.85, 1.2) or U(0.5, 0.8), half each.' },
-    { name: 'angle', type: 'number', range: [-3.2, 3.2], doc: 'Screen grid rotation, U(-0.25, 0.25) rad.' },
-    { name: 'perspX', type: 'number', range: [-1, 1], doc: 'Projective term along x, U(-0.15, 0.15).' },
-    { name: 'perspY', type: 'number', range: [-1, 1], doc: 'Projective term along y, U(-0.15, 0.15).' },
-    { name: 'k1', type: 'number', range: [-1, 1], doc: 'Radial distortion coefficient, U(-0.08, 0.08).' },
-    { name: 'gapX', type: 'number', range: [0, 0.9], doc: 'Black matrix between sub-pixels, U(0.1, 0.3).' },
-    { name: 'gapY', type: 'number', range: [0, 0.9], doc: 'Black matrix between rows, U(0.05, 0.2).' },
-    { name: 'contrast', type: 'number', range: [0, 1], doc: 'Visibility of the sub-pixel pattern; the level sets it (0.1 ... 0.95).' },
-    { name: 'noise', type: 'number', range: [0, 1], doc: 'Sensor noise sigma, U(0.003, 0.012).' },
-    { name: 'jpegQuality', type: 'integer', range: [1, 100], doc: 'Camera JPEG quality; the level sets it (95 ... 72).' },
-  ],
+  schema: moireSchema,
   sample(level, rng) {
     return sampleMoire(MOIRE_CONTRAST[level - 1]!, MOIRE_JPEG[level - 1]!, rng);
   },

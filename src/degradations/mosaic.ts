@@ -10,6 +10,7 @@ import { clamp01 } from '../image.js';
 import { mosaic, demosaic, type DemosaicMethod } from '../imgproc/bayer.js';
 import { resize } from '../imgproc/resize.js';
 import { defineSpec } from './spec.js';
+import { choice, fields, num } from './schema.js';
 
 export interface MosaicParams {
   /** Sensor pixel pitch relative to the output pixel (1 = same resolution). */
@@ -31,7 +32,12 @@ export function bayerRoundTrip(img: Image, pitch: number, method: DemosaicMethod
   return clamp01(pitch === 1 ? rgb : resize(rgb, W, H, 'bicubic'));
 }
 
-export default defineSpec<MosaicParams>({
+export const mosaicSchema = fields({
+  pitch: num(1, 16, 'Sensor pixel pitch in output pixels (1 ... 4); >1 area-samples to the sensor and upsamples back (bicubic).'),
+  method: choice(['malvar', 'bilinear', 'nearest'], 'Demosaicking algorithm.'),
+});
+
+export default defineSpec({
   id: 'mosaic',
   code: 'MS',
   summary: 'RGGB Bayer sampling + demosaicking (Malvar, bilinear, nearest), at the output or a coarser sensor pitch',
@@ -39,10 +45,7 @@ export default defineSpec<MosaicParams>({
   kind: 'single',
   random: false,
   levels: MOSAIC_LEVELS.map((l) => ({ summary: `${l.method} demosaic, sensor pitch ${l.pitch}x` })),
-  params: [
-    { name: 'pitch', type: 'number', range: [1, 16], doc: 'Sensor pixel pitch in output pixels (1 ... 4); >1 area-samples to the sensor and upsamples back (bicubic).' },
-    { name: 'method', type: 'string', values: ['malvar', 'bilinear', 'nearest'], doc: 'Demosaicking algorithm.' },
-  ],
+  schema: mosaicSchema,
   sample(level) {
     return { ...MOSAIC_LEVELS[level - 1]! };
   },

@@ -10,13 +10,13 @@ import { clamp01 } from '../image.js';
 import { convolveTaps, kernelTaps } from '../imgproc/filter.js';
 import { pathKernel } from '../imgproc/kernels.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
+import { fields, list, num, vec2, type z } from './schema.js';
 
-export interface MotionBlurParams {
-  /** Largest extent of the trajectory in pixels (already scaled to the image). */
-  length: number;
-  /** Trajectory points in pixels relative to the kernel centre. */
-  points: [number, number][];
-}
+export const motionBlurSchema = fields({
+  length: num(0, 4096, 'Largest extent of the path in pixels, scaled from the level (4 ... 44 px at a 512 px short side).'),
+  points: list(vec2(-4096, 4096), 2, 1024, '32 path points [x, y] in pixels relative to the kernel centre (centroid at 0).'),
+});
+export type MotionBlurParams = z.infer<typeof motionBlurSchema>;
 
 export const MOTION_LENGTHS = [4, 6, 8, 10, 12, 15, 18, 22, 26, 31, 37, 44] as const;
 
@@ -70,7 +70,7 @@ export function motionBlur(img: Image, points: readonly (readonly [number, numbe
   return clamp01(convolveTaps(img, kernelTaps(k, 1e-7)));
 }
 
-export default defineSpec<MotionBlurParams>({
+export default defineSpec({
   id: 'motion-blur',
   code: 'MB',
   summary: 'Camera-shake motion blur along random curved trajectories (and some straight pans)',
@@ -78,10 +78,7 @@ export default defineSpec<MotionBlurParams>({
   kind: 'single',
   random: true,
   levels: MOTION_LENGTHS.map((l) => ({ summary: `trajectory extent ${l} px at 512 px short side` })),
-  params: [
-    { name: 'length', type: 'number', range: [0, 4096], doc: 'Largest extent of the path in pixels, scaled from the level (4 ... 44 px at a 512 px short side).' },
-    { name: 'points', type: 'array', doc: '32 path points [x, y] in pixels relative to the kernel centre (centroid at 0).' },
-  ],
+  schema: motionBlurSchema,
   sample(level, rng, size) {
     const unit = shakeTrajectory(rng);
     const length = MOTION_LENGTHS[level - 1]! * spatialScale(size);

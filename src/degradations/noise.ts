@@ -9,22 +9,18 @@ import { byteImageFromKernel, clamp01, type Image } from '../image.js';
 import { Rng, logGamma } from '../rng.js';
 import * as wasm from '../imgproc/wasm.js';
 import { defineSpec, r4 } from './spec.js';
+import { choice, fields, flag, num, type z } from './schema.js';
 
-export type NoiseVariant = 'gaussian' | 'poisson' | 'salt-pepper';
-
-export interface NoiseParams {
-  variant: NoiseVariant;
-  /** Noise standard deviation in [0, 1] units (the level's sigma / 255). */
-  sigma: number;
-  /** Gaussian only: one noise value per pixel shared by R, G and B. */
-  gray: boolean;
-  /** Poisson only: expected photon count at intensity 1. */
-  peak: number;
-  /** Salt-and-pepper only: fraction of pixels replaced. */
-  amount: number;
-  /** Salt-and-pepper only: fraction of replaced pixels set to white. */
-  saltRatio: number;
-}
+export const noiseSchema = fields({
+  variant: choice(['gaussian', 'poisson', 'salt-pepper'], 'Noise model, drawn with probabilities 0.6 / 0.25 / 0.15.'),
+  sigma: num(0, 1, 'Standard deviation in [0,1] units; the level sets it (level 1 = 2/255 ... level 16 = 80/255).'),
+  gray: flag('Gaussian: same noise on R, G, B (probability 0.4, as Real-ESRGAN).'),
+  peak: num(0.01, 1e7, 'Poisson: photons at intensity 1; peak = 0.45 / sigma^2.'),
+  amount: num(0, 1, 'Salt-and-pepper: fraction of pixels replaced; 3 sigma^2.'),
+  saltRatio: num(0, 1, 'Salt-and-pepper: share of white among replaced pixels, U(0.4, 0.6).'),
+});
+export type NoiseParams = z.infer<typeof noiseSchema>;
+export type NoiseVariant = NoiseParams['variant'];
 
 export const NOISE_SIGMAS = [2, 4, 6, 8, 10, 12, 15, 20, 25, 30, 35, 40, 50, 60, 70, 80] as const;
 
@@ -139,7 +135,7 @@ export function addSaltPepper(img: Image, amount: number, saltRatio: number, rng
   return { data: out, width: img.width, height: img.height, channels: 3 };
 }
 
-export default defineSpec<NoiseParams>({
+export default defineSpec({
   id: 'noise',
   code: 'GN',
   summary: 'Additive Gaussian (colour/grey), Poisson shot and salt-and-pepper noise at a common sigma',
@@ -147,14 +143,7 @@ export default defineSpec<NoiseParams>({
   kind: 'single',
   random: true,
   levels: NOISE_SIGMAS.map((s) => ({ summary: `sigma ${s}/255 (Gaussian 60%, Poisson 25%, salt-and-pepper 15%)` })),
-  params: [
-    { name: 'variant', type: 'string', values: ['gaussian', 'poisson', 'salt-pepper'], doc: 'Noise model, drawn with probabilities 0.6 / 0.25 / 0.15.' },
-    { name: 'sigma', type: 'number', range: [0, 1], doc: 'Standard deviation in [0,1] units; the level sets it (level 1 = 2/255 ... level 16 = 80/255).' },
-    { name: 'gray', type: 'boolean', doc: 'Gaussian: same noise on R, G, B (probability 0.4, as Real-ESRGAN).' },
-    { name: 'peak', type: 'number', range: [0.01, 1e7], doc: 'Poisson: photons at intensity 1; peak = 0.45 / sigma^2.' },
-    { name: 'amount', type: 'number', range: [0, 1], doc: 'Salt-and-pepper: fraction of pixels replaced; 3 sigma^2.' },
-    { name: 'saltRatio', type: 'number', range: [0, 1], doc: 'Salt-and-pepper: share of white among replaced pixels, U(0.4, 0.6).' },
-  ],
+  schema: noiseSchema,
   sample(level, rng) {
     const variant = (['gaussian', 'poisson', 'salt-pepper'] as const)[rng.weighted([0.6, 0.25, 0.15])]!;
     const gray = rng.bool(0.4);

@@ -12,29 +12,22 @@ import { clamp01 } from '../image.js';
 import { convolveTaps, kernelTaps, gaussianBlur, blurPlane } from '../imgproc/filter.js';
 import { lineKernel } from '../imgproc/kernels.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
+import { fields, list, num, type z } from './schema.js';
 
-export interface RainLayer {
-  /** Fraction of pixels that seed a drop. */
-  density: number;
-  /** Streak length in pixels (scaled). */
-  length: number;
-  /** Streak angle in radians from vertical (positive leans right). */
-  angle: number;
-  /** Streak thickness (Gaussian sigma, pixels). */
-  width: number;
-  /** Brightness gain of the layer. */
-  intensity: number;
-}
-
-export interface RainStreakParams {
-  layers: RainLayer[];
-  /** Defocus of the background behind the rain (Gaussian sigma, pixels). */
-  backgroundBlur: number;
-  /** Rain-accumulation veil strength 1 - alpha in [0, 1). */
-  veil: number;
-  /** Veil (atmospheric light) grey level. */
-  airlight: number;
-}
+export const rainStreakSchema = fields({
+  layers: list(fields({
+    density: num(0, 1, 'Fraction of pixels that seed a drop.'),
+    length: num(0, 4096, 'Streak length in pixels (scaled).'),
+    angle: num(-1.6, 1.6, 'Streak angle in radians from vertical (positive leans right); wind +-0.35.'),
+    width: num(0.05, 64, 'Streak thickness (Gaussian sigma, pixels).'),
+    intensity: num(0, 10, 'Brightness gain of the layer.'),
+  }), 1, 8, 'Per layer: density (seed fraction), length (px, scaled), angle (rad from vertical, wind +-0.35), width (px), intensity.'),
+  backgroundBlur: num(0, 64, 'Gaussian sigma of the background behind the rain: min(1, |N(0.5, 0.5)|) x scale / 2.'),
+  veil: num(0, 1, 'Rain-accumulation veil 1 - alpha; 0 for light rain, up to 0.22.'),
+  airlight: num(0, 1, 'Grey level of the veil, U(0.75, 0.95).'),
+});
+export type RainStreakParams = z.infer<typeof rainStreakSchema>;
+export type RainLayer = RainStreakParams['layers'][number];
 
 interface RainLevel { density: number; length: number; intensity: number; layers: number; veil: number }
 export const RAIN_LEVELS: readonly RainLevel[] = [
@@ -111,7 +104,7 @@ export function renderRain(img: Image, p: RainStreakParams, rng: Rng): Image {
   return clamp01({ data: out, width: W, height: H, channels: 3 });
 }
 
-export default defineSpec<RainStreakParams>({
+export default defineSpec({
   id: 'rain-streak',
   code: 'RS',
   aliases: ['rain'],
@@ -120,12 +113,7 @@ export default defineSpec<RainStreakParams>({
   kind: 'single',
   random: true,
   levels: RAIN_LEVELS.map((l) => ({ summary: `density ${l.density}, length ${l.length} px, ${l.layers} layer(s), veil ${l.veil}` })),
-  params: [
-    { name: 'layers', type: 'array', doc: 'Per layer: density (seed fraction), length (px, scaled), angle (rad from vertical, wind +-0.35), width (px), intensity.' },
-    { name: 'backgroundBlur', type: 'number', range: [0, 64], doc: 'Gaussian sigma of the background behind the rain: min(1, |N(0.5, 0.5)|) x scale / 2.' },
-    { name: 'veil', type: 'number', range: [0, 1], doc: 'Rain-accumulation veil 1 - alpha; 0 for light rain, up to 0.22.' },
-    { name: 'airlight', type: 'number', range: [0, 1], doc: 'Grey level of the veil, U(0.75, 0.95).' },
-  ],
+  schema: rainStreakSchema,
   sample(level, rng, size) {
     return sampleRain(RAIN_LEVELS[level - 1]!, rng, spatialScale(size));
   },

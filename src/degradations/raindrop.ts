@@ -10,24 +10,21 @@ import type { Image } from '../image.js';
 import type { Rng } from '../rng.js';
 import { gaussianBlur, reflect101 } from '../imgproc/filter.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
+import { fields, list, num, type z } from './schema.js';
 
-export interface Drop {
-  x: number; y: number;
-  /** Radius in pixels (scaled). */
-  r: number;
-  /** Lower half-ellipse stretch (1 = circle). */
-  stretch: number;
-  /** Field of view magnification of the refracted view (wider view = larger). */
-  zoom: number;
-}
-
-export interface RaindropParams {
-  drops: Drop[];
-  /** Defocus of the view through a drop (Gaussian sigma, pixels). */
-  blur: number;
-  /** Opacity of drops at their centre (water transmits most light). */
-  opacity: number;
-}
+export const raindropSchema = fields({
+  drops: list(fields({
+    x: num(-1e5, 1e5, 'Centre x in pixels.'),
+    y: num(-1e5, 1e5, 'Centre y in pixels.'),
+    r: num(0.5, 4096, 'Radius in pixels (scaled).'),
+    stretch: num(1, 4, 'Lower half-ellipse stretch (1 = circle).'),
+    zoom: num(1, 10, 'Field-of-view magnification of the refracted view.'),
+  }), 1, 4096, 'Per drop: x, y (px), r (px, level radius x logU(0.5, 1.6) x scale), stretch U(1, 1.6), zoom U(1.5, 3).'),
+  blur: num(0, 256, 'Defocus of the refracted view, U(1.5, 3) px x scale.'),
+  opacity: num(0, 1, 'Drop opacity at the centre, U(0.85, 0.98).'),
+});
+export type RaindropParams = z.infer<typeof raindropSchema>;
+export type Drop = RaindropParams['drops'][number];
 
 interface DropLevel { count: number; radius: number }
 export const DROP_LEVELS: readonly DropLevel[] = [
@@ -88,7 +85,7 @@ export function renderDrops(img: Image, p: RaindropParams): Image {
   return { data: out, width: W, height: H, channels: 3 };
 }
 
-export default defineSpec<RaindropParams>({
+export default defineSpec({
   id: 'raindrop',
   code: 'RD',
   summary: 'Adherent raindrops that refract an inverted, defocused view of the scene, with rim shading and highlights',
@@ -96,11 +93,7 @@ export default defineSpec<RaindropParams>({
   kind: 'single',
   random: true,
   levels: DROP_LEVELS.map((l) => ({ summary: `${l.count} drops, median radius ${l.radius} px at 512 px short side` })),
-  params: [
-    { name: 'drops', type: 'array', doc: 'Per drop: x, y (px), r (px, level radius x logU(0.5, 1.6) x scale), stretch U(1, 1.6), zoom U(1.5, 3).' },
-    { name: 'blur', type: 'number', range: [0, 256], doc: 'Defocus of the refracted view, U(1.5, 3) px x scale.' },
-    { name: 'opacity', type: 'number', range: [0, 1], doc: 'Drop opacity at the centre, U(0.85, 0.98).' },
-  ],
+  schema: raindropSchema,
   sample(level, rng, size) {
     return sampleDrops(DROP_LEVELS[level - 1]!, rng, size);
   },

@@ -10,29 +10,22 @@ import type { Rng } from '../rng.js';
 import { convolveTaps, kernelTaps, blurPlane } from '../imgproc/filter.js';
 import { lineKernel } from '../imgproc/kernels.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
+import { fields, list, num, vec3, type z } from './schema.js';
 
-export interface SnowLayer {
-  /** Flakes per 512x512 area. */
-  density: number;
-  /** Flake radius in pixels (scaled). */
-  radius: number;
-  /** Fall streak length in pixels (scaled). */
-  streak: number;
-  /** Defocus of the layer (Gaussian sigma, pixels). */
-  blur: number;
-  /** Peak opacity of a flake. */
-  opacity: number;
-}
-
-export interface SnowParams {
-  layers: SnowLayer[];
-  /** Fall direction in radians from vertical. */
-  angle: number;
-  /** Snow colour (slightly blue-white). */
-  color: [number, number, number];
-  /** Veil 1 - T of heavy snowfall. */
-  veil: number;
-}
+export const snowSchema = fields({
+  layers: list(fields({
+    density: num(0, 1e6, 'Flakes per 512x512 area.'),
+    radius: num(0.05, 512, 'Flake radius in pixels (scaled).'),
+    streak: num(0, 4096, 'Fall streak length in pixels (scaled).'),
+    blur: num(0, 256, 'Defocus of the layer (Gaussian sigma, pixels).'),
+    opacity: num(0, 1, 'Peak opacity of a flake.'),
+  }), 1, 8, 'Far/middle/near layers: density (flakes per 512^2), radius (px), streak (px), blur (px), opacity.'),
+  angle: num(-1.6, 1.6, 'Fall direction from vertical in radians, U(-0.5, 0.5).'),
+  color: vec3(0, 1, 'Snow colour RGB, white with a blue tint up to 0.06.'),
+  veil: num(0, 1, 'Veil 1 - T of heavy snowfall, 0 up to 0.2 at level 10.'),
+});
+export type SnowParams = z.infer<typeof snowSchema>;
+export type SnowLayer = SnowParams['layers'][number];
 
 export const SNOW_DENSITY = [150, 250, 400, 600, 850, 1150, 1500, 1900, 2400, 3000] as const;
 const SNOW_VEIL = [0, 0, 0, 0.02, 0.04, 0.06, 0.09, 0.12, 0.16, 0.2] as const;
@@ -112,7 +105,7 @@ export function renderSnow(img: Image, p: SnowParams, rng: Rng): Image {
   return { data: out, width: W, height: H, channels: 3 };
 }
 
-export default defineSpec<SnowParams>({
+export default defineSpec({
   id: 'snow',
   code: 'S',
   summary: 'Falling snow: three depth layers of flakes with fall streaks, snow colour and a veil for heavy snowfall',
@@ -120,12 +113,7 @@ export default defineSpec<SnowParams>({
   kind: 'single',
   random: true,
   levels: SNOW_DENSITY.map((d, i) => ({ summary: `${d} flakes per 512x512, veil ${SNOW_VEIL[i]}` })),
-  params: [
-    { name: 'layers', type: 'array', doc: 'Far/middle/near layers: density (flakes per 512^2), radius (px), streak (px), blur (px), opacity.' },
-    { name: 'angle', type: 'number', range: [-1.6, 1.6], doc: 'Fall direction from vertical in radians, U(-0.5, 0.5).' },
-    { name: 'color', type: 'array', doc: 'Snow colour RGB, white with a blue tint up to 0.06.' },
-    { name: 'veil', type: 'number', range: [0, 1], doc: 'Veil 1 - T of heavy snowfall, 0 up to 0.2 at level 10.' },
-  ],
+  schema: snowSchema,
   sample(level, rng, size) {
     return sampleSnow(level - 1, rng, size);
   },

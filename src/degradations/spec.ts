@@ -9,16 +9,18 @@
  */
 import type { Image } from '../image.js';
 import type { Rng } from '../rng.js';
+import { docOf, z, type ParamsSchema } from './schema.js';
 
 /** Short side, in pixels, that spatial parameters in level tables refer to; they are scaled to the image. */
 export const REFERENCE_SHORT_SIDE = 512;
 
+/** A top-level parameter as the schema documents it (derived from the schema: never written by hand). */
 export interface ParamDoc {
   name: string;
   type: 'number' | 'integer' | 'string' | 'boolean' | 'array' | 'object';
   /** What the parameter means, its unit, range and default (printed by `uir list`). */
   doc: string;
-  /** Inclusive range for numbers (checked when params are replayed from a file). */
+  /** Inclusive range for numbers. */
   range?: [number, number];
   /** Allowed values for strings. */
   values?: readonly string[];
@@ -48,6 +50,9 @@ export interface DegradationSpec<P extends object = Record<string, unknown>> {
   random: boolean;
   /** Ordered: index 0 is level 1, the mildest. */
   levels: readonly LevelDoc[];
+  /** The one definition of the params: type, validation at every depth, `uir list` text and JSON Schema. */
+  schema: ParamsSchema;
+  /** The top-level params as the schema documents them. */
   params: readonly ParamDoc[];
   sample(level: number, rng: Rng, size: ImageSize): P;
   apply(img: Image, params: P, rng: Rng): Image | Promise<Image>;
@@ -67,6 +72,18 @@ export function r4(v: number): number {
   return Math.round(v * 1e4) / 1e4;
 }
 
-export function defineSpec<P extends object>(spec: DegradationSpec<P>): DegradationSpec<P> {
-  return spec;
+/** The top-level parameter docs of a params schema. */
+export function paramDocs(schema: ParamsSchema): ParamDoc[] {
+  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => {
+    const j = z.toJSONSchema(field, { unrepresentable: 'any' }) as Record<string, unknown>;
+    const alt = Array.isArray(j.anyOf) ? (j.anyOf as Record<string, unknown>[]).find((x) => x.type !== 'null') ?? j : j;
+    const type = (typeof alt.type === 'string' ? alt.type : Array.isArray(alt.enum) ? 'string' : 'object') as ParamDoc['type'];
+    const range = typeof alt.minimum === 'number' && typeof alt.maximum === 'number' ? [alt.minimum, alt.maximum] as [number, number] : undefined;
+    return { name, type, doc: docOf(field), range, values: Array.isArray(alt.enum) ? alt.enum as string[] : undefined, optional: field.safeParse(null).success || field.safeParse(undefined).success };
+  });
+}
+
+/** An operator from its schema and functions; `params` (the docs) is derived from the schema. */
+export function defineSpec<S extends ParamsSchema>(spec: Omit<DegradationSpec<z.infer<S>>, 'params' | 'schema'> & { schema: S }): DegradationSpec<z.infer<S>> {
+  return { ...spec, params: paramDocs(spec.schema) };
 }

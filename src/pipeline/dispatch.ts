@@ -8,7 +8,7 @@ import type { ManifestStore, BuildResult } from '../manifest/store.js';
 import type { PoolWorker } from './pool.js';
 import type { SourceTask, WorkerMessage } from './worker.js';
 import { collect } from './telemetry.js';
-import { InputError, InterruptedError, OutputError } from '../errors.js';
+import { ConfigError, InputError, InterruptedError, OutputError } from '../errors.js';
 
 export interface DispatchOptions {
   out: string; format: 'png' | 'webp'; maxPixels: number; runId: number; tempTag: string;
@@ -65,7 +65,7 @@ export async function dispatch(store: ManifestStore, workers: PoolWorker[], o: D
       workers.forEach((w, i) => {
         w.onMessage((m: WorkerMessage) => {
           if (m.kind === 'done' && m.maxRssKb) r.workerPeaksKb[i] = Math.max(r.workerPeaksKb[i] ?? 0, m.maxRssKb);
-          if (m.kind === 'fatal') { r.fatal = m.code === 'output' ? new OutputError(m.error) : new Error(`worker failed on source ${m.source}: ${m.error}`); active--; next(w); return; }
+          if (m.kind === 'fatal') { r.fatal = m.code === 'output' ? new OutputError(m.error) : m.code === 'config' ? new ConfigError(m.error) : new Error(`worker failed on source ${m.source}: ${m.error}`); active--; next(w); return; }
           pending.push(m);
           if (m.kind === 'pair') { r.made++; o.onPair(r.made); }
           if (m.kind === 'crop') r.crops++;

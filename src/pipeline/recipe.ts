@@ -1,12 +1,13 @@
 /**
- * Recipes: declarative JSON files that say what dataset to build (manifests/*.json). Validated once, here, with
+ * Recipes: declarative JSON files that say what dataset to build (recipes/*.json). Validated once, here, with
  * every problem reported by its dotted path ("types.2.levels: expected ...").
  */
 import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { ConfigError, type FieldProblem } from '../errors.js';
 import { OPERATORS, getOperator } from '../degradations/index.js';
-import { validateParams } from '../degradations/validate.js';
+import { validateParams, fixedProblems } from '../degradations/validate.js';
+import { fields, problems, shown, z } from '../degradations/schema.js';
 import type { AnySpec } from '../degradations/spec.js';
 
 export interface RecipeType {
@@ -38,105 +39,89 @@ export interface Recipe {
 
 export interface LoadedRecipe { recipe: Recipe; json: string; hash: string; ops: AnySpec[] }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/**
+ * The recipe schema: the one definition from which recipe validation and recipes/recipe.schema.json (emitted at build
+ * time, referenced by the bundled recipes' "$schema" so editors complete and check them) are derived. Each entry of
+ * `types` ties its `fixed` params to that operator's schema (every given key, at every depth).
+ */
+const levelsSchema = z.union([
+  z.literal('all'),
+  z.array(z.int().min(1)).min(1),
+  fields({ from: z.int().min(1), to: z.int().min(1) }),
+]).describe('"all", a list of levels, or {"from": a, "to": b} (level 1 is the mildest)');
+
+function typeEntry(op?: AnySpec) {
+  const names = op ? [op.id, op.code, op.code.toLowerCase(), ...(op.aliases ?? [])] : [];
+  return fields({
+    type: (op ? z.enum([...new Set(names)] as [string, ...string[]]) : z.string()).describe(op ? `${op.id}: ${op.summary}` : 'Operator id, code or alias (see `uir list`)'),
+    levels: levelsSchema.optional(),
+    weight: z.number().gt(0).describe('Relative share of pairs (default 1)').optional(),
+    fixed: (op ? op.schema.partial() : z.record(z.string(), z.unknown())).describe('Params forced over the sampled ones, e.g. {"variant": "gaussian"}').optional(),
+  });
 }
 
-const TOP_KEYS = ['$comment', 'name', 'description', 'seed', 'sources', 'crop', 'pairsPerCrop', 'output', 'splits', 'types'];
+export const recipeSchema = fields({
+  $schema: z.string().optional(),
+  $comment: z.string().optional(),
+  name: z.string().regex(/^[\w.-]{1,64}$/).describe("Dataset name: 1-64 letters, digits, '-', '_' or '.'").optional(),
+  description: z.string().optional(),
+  seed: z.union([z.int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().min(1)]).describe('Run seed: every pair\'s seed derives from it').optional(),
+  sources: z.array(z.string()).describe('Glob patterns of clean photos (--src overrides them)').optional(),
+  crop: fields({
+    mode: z.enum(['none', 'center', 'tile']).optional(),
+    size: z.int().min(16).max(8192).optional(),
+    overlap: z.int().min(0).optional(),
+    maxTiles: z.int().min(0).describe('Keep at most this many evenly spaced tiles (0 = all)').optional(),
+  }).describe('{"mode": "tile"|"center"|"none", "size", "overlap", "maxTiles"}').optional(),
+  pairsPerCrop: z.union([z.number().gt(0).max(1000), z.literal('each')]).describe('Degraded pairs per clean crop (types drawn by weight), or "each" (one per type entry)').optional(),
+  output: fields({ format: z.enum(['png', 'webp']).describe('Lossless output format').optional() }).optional(),
+  splits: fields({ train: z.number().min(0).max(1).optional(), val: z.number().min(0).max(1).optional(), test: z.number().min(0).max(1).optional() }).describe('Fractions of sources per split, adding up to 1').optional(),
+  types: z.array(z.union(OPERATORS.map((op) => typeEntry(op)) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]])).min(1).describe('Degradation types with their levels, weights and forced params'),
+});
 
-export function validateRecipe(raw: unknown, where = 'recipe'): LoadedRecipe {
-  const problems: FieldProblem[] = [];
-  const bad = (path: string, message: string): void => { problems.push({ path, message }); };
-  if (!isObj(raw)) throw new ConfigError([{ path: where, message: 'expected a JSON object' }]);
-  for (const k of Object.keys(raw)) if (!TOP_KEYS.includes(k)) bad(k, `unknown field (known: ${TOP_KEYS.slice(1).join(', ')})`);
+/** The JSON Schema of recipe files (written at build time to recipes/recipe.schema.json). */
+export function recipeJsonSchema(): Record<string, unknown> {
+  return { ...z.toJSONSchema(recipeSchema, { unrepresentable: 'any', io: 'input' }), title: 'uir recipe' } as Record<string, unknown>;
+}
 
-  const name = raw.name ?? 'dataset';
-  if (typeof name !== 'string' || !/^[\w.-]{1,64}$/.test(name)) bad('name', `expected 1-64 letters, digits, '-', '_' or '.', received ${JSON.stringify(name)}`);
-  const seed = raw.seed ?? 0;
-  if (!(typeof seed === 'string' && seed.length > 0) && !(typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0)) bad('seed', `expected a non-negative integer or a string, received ${JSON.stringify(seed)}`);
-  const sources = raw.sources ?? [];
-  if (!Array.isArray(sources) || sources.some((s) => typeof s !== 'string')) bad('sources', 'expected an array of glob patterns (strings)');
+type RawRecipe = { name?: string; description?: string; seed?: number | string; sources?: string[]; crop?: { mode?: Recipe['crop']['mode']; size?: number; overlap?: number; maxTiles?: number }; pairsPerCrop?: number | 'each'; output?: { format?: 'png' | 'webp' }; splits?: { train?: number; val?: number; test?: number }; types: { type: string; levels?: 'all' | number[] | { from: number; to: number }; weight?: number; fixed?: Record<string, unknown> }[] };
 
-  const cropRaw = raw.crop ?? { mode: 'none' };
-  const crop = { mode: 'none' as Recipe['crop']['mode'], size: 0, overlap: 0, maxTiles: 0 };
-  if (!isObj(cropRaw)) bad('crop', 'expected an object like {"mode": "tile", "size": 256, "overlap": 32}');
-  else {
-    const mode = cropRaw.mode ?? 'none';
-    if (mode !== 'none' && mode !== 'center' && mode !== 'tile') bad('crop.mode', `expected one of none, center, tile, received ${JSON.stringify(mode)}`);
-    else crop.mode = mode;
-    if (crop.mode !== 'none') {
-      const size = cropRaw.size;
-      if (!Number.isInteger(size) || (size as number) < 16 || (size as number) > 8192) bad('crop.size', `expected integer 16-8192, received ${JSON.stringify(size)}`);
-      else crop.size = size as number;
-    }
-    const overlap = cropRaw.overlap ?? 0;
-    if (!Number.isInteger(overlap) || (overlap as number) < 0 || (crop.size && (overlap as number) >= crop.size)) bad('crop.overlap', `expected integer 0-${crop.size ? crop.size - 1 : 'size-1'}, received ${JSON.stringify(overlap)}`);
-    else crop.overlap = overlap as number;
-    const maxTiles = cropRaw.maxTiles ?? 0;
-    if (!Number.isInteger(maxTiles) || (maxTiles as number) < 0) bad('crop.maxTiles', `expected integer >= 0 (0 = no limit), received ${JSON.stringify(maxTiles)}`);
-    else crop.maxTiles = maxTiles as number;
-    for (const k of Object.keys(cropRaw)) if (!['mode', 'size', 'overlap', 'maxTiles'].includes(k)) bad(`crop.${k}`, 'unknown field (known: mode, size, overlap, maxTiles)');
-  }
-
-  const ppc = raw.pairsPerCrop ?? 1;
-  if (ppc !== 'each' && (typeof ppc !== 'number' || !(ppc > 0 && ppc <= 1000))) bad('pairsPerCrop', `expected a number in (0, 1000] or "each", received ${JSON.stringify(ppc)}`);
-
-  const outRaw = raw.output ?? {};
-  let format: 'png' | 'webp' = 'png';
-  if (!isObj(outRaw)) bad('output', 'expected an object like {"format": "png"}');
-  else {
-    const f = outRaw.format ?? 'png';
-    if (f !== 'png' && f !== 'webp') bad('output.format', `expected png or webp (lossless), received ${JSON.stringify(f)}`);
-    else format = f;
-  }
-
-  const spRaw = raw.splits ?? { train: 1, val: 0, test: 0 };
-  const splits = { train: 0, val: 0, test: 0 };
-  if (!isObj(spRaw)) bad('splits', 'expected an object like {"train": 0.9, "val": 0.05, "test": 0.05}');
-  else {
-    for (const k of Object.keys(spRaw)) if (!['train', 'val', 'test'].includes(k)) bad(`splits.${k}`, 'unknown split (known: train, val, test)');
-    for (const k of ['train', 'val', 'test'] as const) {
-      const v = spRaw[k] ?? 0;
-      if (typeof v !== 'number' || v < 0 || v > 1) bad(`splits.${k}`, `expected a fraction 0-1, received ${JSON.stringify(v)}`);
-      else splits[k] = v;
-    }
-    const sum = splits.train + splits.val + splits.test;
-    if (Math.abs(sum - 1) > 1e-6) bad('splits', `fractions must add up to 1, they add up to ${sum}`);
-  }
-
+export function validateRecipe(input: unknown, where = 'recipe'): LoadedRecipe {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError([{ path: where, message: 'expected a JSON object' }]);
+  // structure first (with a plain entry shape for `types`, so an unknown type is reported once, by name)
+  const found: FieldProblem[] = problems(recipeSchema.extend({ types: z.array(typeEntry()).min(1) }), input, '', 'unknown field');
+  const bad = (path: string, message: string): void => { found.push({ path, message }); };
+  const raw = input as RawRecipe;
+  const crop = { mode: 'none' as Recipe['crop']['mode'], size: 0, overlap: 0, maxTiles: 0, ...raw.crop };
+  if (crop.mode !== 'none' && !raw.crop?.size) bad('crop.size', `expected integer 16-8192, received ${shown(raw.crop?.size)}`);
+  if (crop.mode === 'none') crop.size = 0;
+  if (crop.size && crop.overlap >= crop.size) bad('crop.overlap', `expected integer 0-${crop.size - 1}, received ${shown(crop.overlap)}`);
+  const splits = { train: 0, val: 0, test: 0, ...(raw.splits ?? { train: 1 }) };
+  const sum = splits.train + splits.val + splits.test;
+  if (Math.abs(sum - 1) > 1e-6 && !found.some((p) => p.path.startsWith('splits'))) bad('splits', `fractions must add up to 1, they add up to ${sum}`);
   const types: RecipeType[] = [];
   const ops: AnySpec[] = [];
-  if (!Array.isArray(raw.types) || raw.types.length === 0) bad('types', 'expected a non-empty array of {"type": ..., "levels": ...}');
-  else raw.types.forEach((t: unknown, i: number) => {
+  (Array.isArray(raw.types) ? raw.types : []).forEach((t, i) => {
     const at = `types.${i}`;
-    if (!isObj(t)) { bad(at, 'expected an object like {"type": "haze", "levels": [1, 12]}'); return; }
-    for (const k of Object.keys(t)) if (!['type', 'levels', 'weight', 'fixed'].includes(k)) bad(`${at}.${k}`, 'unknown field (known: type, levels, weight, fixed)');
+    if (typeof t !== 'object' || t === null || found.some((p) => p.path === `${at}.type` || p.path === at)) return;
     let op: AnySpec;
     try { op = getOperator(String(t.type)); } catch { bad(`${at}.type`, `unknown degradation type ${JSON.stringify(t.type)}; valid: ${OPERATORS.map((o) => o.id).join(', ')}`); return; }
-    const n = op.levels.length;
-    const lv = t.levels ?? 'all';
+    const n = op.levels.length, lv = t.levels ?? 'all';
     let levels: number[] = [];
     if (lv === 'all') levels = Array.from({ length: n }, (_, k) => k + 1);
-    else if (isObj(lv) && Number.isInteger(lv.from) && Number.isInteger(lv.to)) {
-      for (let k = lv.from as number; k <= (lv.to as number); k++) levels.push(k);
-    } else if (Array.isArray(lv) && lv.every((x) => Number.isInteger(x))) levels = lv as number[];
-    else { bad(`${at}.levels`, `expected "all", a list of levels or {"from": a, "to": b}, received ${JSON.stringify(lv)}`); return; }
-    const out = levels.filter((l) => l < 1 || l > n);
-    if (levels.length === 0 || out.length) { bad(`${at}.levels`, `expected levels 1-${n} of ${op.id}, received ${JSON.stringify(lv)}`); return; }
-    const weight = t.weight ?? 1;
-    if (typeof weight !== 'number' || !(weight > 0)) { bad(`${at}.weight`, `expected a positive number, received ${JSON.stringify(weight)}`); return; }
+    else if (Array.isArray(lv)) levels = lv;
+    else if (typeof lv === 'object') for (let k = lv.from; k <= lv.to; k++) levels.push(k);
+    if (levels.length === 0 || levels.some((l) => !Number.isInteger(l) || l < 1 || l > n)) { bad(`${at}.levels`, `expected levels 1-${n} of ${op.id}, received ${JSON.stringify(lv)}`); return; }
     const fixed = t.fixed ?? {};
-    if (!isObj(fixed)) { bad(`${at}.fixed`, 'expected an object of params'); return; }
-    const known = new Set(op.params.map((p) => p.name));
-    for (const k of Object.keys(fixed)) if (!known.has(k)) bad(`${at}.fixed.${k}`, `not a parameter of ${op.id} (known: ${[...known].join(', ')})`);
-    types.push({ type: op.id, levels: [...new Set(levels)].sort((a, b) => a - b), weight, fixed });
+    // every forced param checked now, at every depth, against the operator's schema: not when a pair is drawn
+    for (const p of fixedProblems(op, fixed, `${at}.fixed`)) found.push({ path: p.path, message: p.message.replace(/^unknown parameter/, `not a parameter of ${op.id}`) });
+    types.push({ type: op.id, levels: [...new Set(levels)].sort((a, b) => a - b), weight: t.weight ?? 1, fixed });
     ops.push(op);
   });
-  if (problems.length) throw new ConfigError(problems.map((p) => ({ ...p, path: `${where}: ${p.path}` })));
-
+  if (found.length) throw new ConfigError(found.map((p) => ({ ...p, path: p.path ? `${where}: ${p.path}` : where })));
   const recipe: Recipe = {
-    name: name as string, description: typeof raw.description === 'string' ? raw.description : '', seed: seed as number | string,
-    sources: sources as string[], crop, pairsPerCrop: ppc as number | 'each', output: { format }, splits, types,
+    name: raw.name ?? 'dataset', description: raw.description ?? '', seed: raw.seed ?? 0,
+    sources: raw.sources ?? [], crop: { mode: crop.mode, size: crop.size, overlap: crop.overlap, maxTiles: crop.maxTiles }, pairsPerCrop: raw.pairsPerCrop ?? 1, output: { format: raw.output?.format ?? 'png' }, splits, types,
   };
   const json = JSON.stringify(recipe);
   return { recipe, json, hash: createHash('sha256').update(json).digest('hex').slice(0, 16), ops };
@@ -147,9 +132,21 @@ export function checkFixed(op: AnySpec, sampled: Record<string, unknown>, fixed:
   return Object.keys(fixed).length ? validateParams(op, { ...sampled, ...fixed }, where) : sampled;
 }
 
-export async function loadRecipe(file: string): Promise<LoadedRecipe> {
+export async function loadRecipe(file: string, note?: (line: string) => void): Promise<LoadedRecipe> {
   let text: string;
-  try { text = await fs.readFile(file, 'utf8'); } catch (e) { throw new ConfigError([{ path: file, message: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` }]); }
+  try { text = await fs.readFile(file, 'utf8'); } catch (e) {
+    // the recipes folder was called manifests/ before (one release of grace for scripts that still say so)
+    const renamed = file.replace(/(^|[\\/])manifests([\\/])/, '$1recipes$2');
+    if (renamed !== file && (e as NodeJS.ErrnoException).code === 'ENOENT') {
+      const again = await fs.readFile(renamed, 'utf8').catch(() => null);
+      if (again !== null) { note?.(`note: ${file}: the recipes folder is now recipes/ (manifests/ is a deprecated spelling); reading ${renamed}`); return parseRecipe(again, renamed); }
+    }
+    throw new ConfigError([{ path: file, message: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` }]);
+  }
+  return parseRecipe(text, file);
+}
+
+function parseRecipe(text: string, file: string): LoadedRecipe {
   let raw: unknown;
   try { raw = JSON.parse(text); } catch (e) { throw new ConfigError([{ path: file, message: `not valid JSON: ${(e as Error).message}` }]); }
   return validateRecipe(raw, file);

@@ -9,9 +9,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { readImage, encodeImage, writeFileAtomic } from '../io/image-io.js';
 import { crop, type Image } from '../image.js';
-import { applyParams } from '../degrade.js';
+import { replay } from '../degrade.js';
 import { getOperator } from '../degradations/index.js';
-import { InputError, OutputError } from '../errors.js';
+import { ConfigError, InputError, OutputError } from '../errors.js';
 import type { BuildResult } from '../manifest/store.js';
 
 export interface CropTask { id: string; x: number; y: number; w: number; h: number; path: string; needed: boolean; hash: string | null }
@@ -35,7 +35,8 @@ async function save(img: Image, file: string, format: 'png' | 'webp', tag: strin
   return sha256(bytes);
 }
 
-export async function runSource(t: SourceTask, post: (m: WorkerMessage) => void): Promise<void> {
+/** `gone()` says the parent is no longer there: the work in progress stops at the next file (its rows are redone). */
+export async function runSource(t: SourceTask, post: (m: WorkerMessage) => void, gone: () => boolean = () => false): Promise<void> {
   let image: Image;
   try {
     ({ image } = await readImage(t.path, { maxPixels: t.maxPixels }));
@@ -48,6 +49,7 @@ export async function runSource(t: SourceTask, post: (m: WorkerMessage) => void)
     return;
   }
   for (const c of t.crops) {
+    if (gone()) return;
     const pairs = t.pairs.filter((p) => p.cropId === c.id);
     if (!c.needed && pairs.length === 0) continue;
     const clean = c.x === 0 && c.y === 0 && c.w === image.width && c.h === image.height ? image : crop(image, c.x, c.y, c.w, c.h);
@@ -57,8 +59,12 @@ export async function runSource(t: SourceTask, post: (m: WorkerMessage) => void)
       post({ kind: 'crop', source: t.hash, id: c.id, hash: gtHash });
     }
     for (const p of pairs) {
+      if (gone()) return;
       const op = getOperator(p.type);
-      const out = await applyParams(clean, op, p.params, p.seed);
+      // manifest rows come from outside this process: their params are checked like a --params file
+      const out = await replay(clean, op, p.params, p.seed).catch((e: unknown) => {
+        throw e instanceof ConfigError ? new ConfigError(`pair ${p.id} in the manifest: ${e.message}`) : e;
+      });
       const lqHash = await save(out, path.join(t.outDir, p.lqPath), t.format, t.tempTag);
       post({ kind: 'pair', source: t.hash, id: p.id, lqHash, gtHash });
     }
@@ -67,15 +73,16 @@ export async function runSource(t: SourceTask, post: (m: WorkerMessage) => void)
 }
 
 /** Serve tasks from the parent: a worker_threads parent port, or the IPC channel of a forked process. */
-function serve(send: (m: WorkerMessage) => void, onTask: (fn: (t: SourceTask) => void) => void): void {
+function serve(send: (m: WorkerMessage) => void, onTask: (fn: (t: SourceTask) => void) => void, gone: () => boolean = () => false): void {
   sharp.concurrency(1);
   sharp.cache(false);
   onTask(async (t) => {
     try {
-      await runSource(t, send);
+      await runSource(t, send, gone);
     } catch (e) {
       const err = e as Error;
-      send({ kind: 'fatal', source: t.hash, error: err instanceof OutputError ? err.message : (err.stack ?? String(err)), code: err instanceof OutputError ? 'output' : 'bug' });
+      const known = err instanceof OutputError ? 'output' : err instanceof ConfigError ? 'config' : null;
+      send({ kind: 'fatal', source: t.hash, error: known ? err.message : (err.stack ?? String(err)), code: known ?? 'bug' });
     }
   });
 }
@@ -85,8 +92,8 @@ if (parentPort) {
   serve((m) => port.postMessage(m), (fn) => port.on('message', fn));
 } else if (process.send && process.env.UIR_BUILD_WORKER === '1') {
   // signals are ignored by worker-process.ts; the worker leaves when the parent closes the channel (or dies): with
-  // the channel gone nothing keeps its event loop alive, so it ends once the source in progress is written
+  // the channel gone it stops at the next file, and with nothing left to keep its event loop alive it ends
   let connected = true;
   process.on('disconnect', () => { connected = false; });
-  serve((m) => { if (connected) process.send!(m); }, (fn) => process.on('message', (t) => fn(t as SourceTask)));
+  serve((m) => { if (connected) process.send!(m); }, (fn) => process.on('message', (t) => fn(t as SourceTask)), () => !connected);
 }

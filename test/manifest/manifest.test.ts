@@ -8,7 +8,7 @@ import { ROOT, SHARED, tempDir, uir } from '../helpers.js';
 let data = '';
 beforeAll(async () => {
   data = path.join(await tempDir(), 'data');
-  const r = await uir(['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', data, '--progress', 'none']);
+  const r = await uir(['build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', data, '--progress', 'none']);
   expect(r.code, r.stderr).toBe(0);
 });
 
@@ -77,7 +77,7 @@ describe('uir manifest', () => {
     const fix = await uir(['manifest', 'verify', copy, '--fix']);
     expect(fix.code).toBe(0);
     expect(fix.stdout).toMatch(/regenerate 2 pending pairs/);
-    const rebuild = await uir(['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', copy, '--progress', 'none']);
+    const rebuild = await uir(['build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', copy, '--progress', 'none']);
     expect(rebuild.stdout).toMatch(/built 2 new pairs/);
     expect((await uir(['manifest', 'verify', copy])).code).toBe(0);
   });

@@ -14,7 +14,7 @@ import { ROOT, SHARED, tempDir, uir } from '../helpers.js';
 let data = '';
 beforeAll(async () => {
   data = path.join(await tempDir(), 'data');
-  const r = await uir(['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', data, '--progress', 'none']);
+  const r = await uir(['build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', data, '--progress', 'none']);
   expect(r.code, r.stderr).toBe(0);
 });
 
@@ -39,7 +39,7 @@ async function tree(dir: string): Promise<string[]> {
 
 /** Start a build of the 24 Kodak photos in the background; resolves once it holds its lock. */
 async function backgroundBuild(out: string, extra: string[] = []): Promise<{ done: Promise<{ code: number | null; stderr: string }>; pid: number }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/uir.js'), 'build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', path.join(SHARED, 'Kodak24/gt/*.png'), '-o', out, '--progress', 'none', '--jobs', '1', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/uir.js'), 'build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', path.join(SHARED, 'Kodak24/gt/*.png'), '-o', out, '--progress', 'none', '--jobs', '1', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c) => { stderr += String(c); });
   const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
@@ -105,7 +105,7 @@ describe('one writer at a time', () => {
   it('a second build on the same --out, and verify --fix during a build, stop at once naming the holder; read-only commands run; the build ends complete', async () => {
     const out = path.join(await tempDir(), 'data');
     const a = await backgroundBuild(out);
-    const second = await uir(['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', path.join(SHARED, 'Kodak24/gt/*.png'), '-o', out, '--progress', 'none']);
+    const second = await uir(['build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', path.join(SHARED, 'Kodak24/gt/*.png'), '-o', out, '--progress', 'none']);
     expect(second.code).toBe(7);
     expect(second.stderr.trim()).toMatch(new RegExp(`^uir: .*data is in use: pid ${a.pid} on ${os.hostname()}, \`build-dataset\`, since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z holds manifest\\.sqlite\\.lock; wait for it to finish`));
     expect(second.stderr.trim().split('\n')).toHaveLength(1);
@@ -133,7 +133,7 @@ describe('one writer at a time', () => {
     process.kill(a.pid, 'SIGKILL');
     await a.done;
     expect(JSON.parse(await fs.readFile(path.join(out, 'manifest.sqlite.lock'), 'utf8'))).toMatchObject({ pid: a.pid, command: 'build-dataset' });
-    const again = await uir(['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', path.join(SHARED, 'Kodak24/gt/*.png'), '-o', out, '--progress', 'none']);
+    const again = await uir(['build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', path.join(SHARED, 'Kodak24/gt/*.png'), '-o', out, '--progress', 'none']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(new RegExp(`note: took over the lock of manifest\\.sqlite\\.lock left by pid ${a.pid} on .*, which is no longer running`));
     expect(again.stderr).toMatch(/note: 1 run\(s\) of an earlier process that did not finish are now marked interrupted/);
@@ -153,7 +153,7 @@ describe('one writer at a time', () => {
     const db1 = path.join(out, 'manifest.shard-1-of-2.sqlite');
     await waitForDonePairs(db1);
     await fs.writeFile(theirs, 'being written by shard 1');
-    const a = await uir(['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', path.join(SHARED, 'Kodak24/gt/*.png'), '-o', out, '--progress', 'none', '--shard', '0/2']);
+    const a = await uir(['build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', path.join(SHARED, 'Kodak24/gt/*.png'), '-o', out, '--progress', 'none', '--shard', '0/2']);
     expect(a.code, a.stderr).toBe(0);
     await expect(fs.stat(mine)).rejects.toThrow();
     expect(await fs.readFile(theirs, 'utf8')).toBe('being written by shard 1');
@@ -179,7 +179,7 @@ describe('a damaged manifest', () => {
     const fh = await fs.open(file, 'r+');
     for (let off = pageSize; off < size; off += pageSize) await fh.write(Buffer.alloc(pageSize, 0xa5), 0, pageSize, off);
     await fh.close();
-    for (const args of [['manifest', 'stats', copy], ['manifest', 'verify', copy], ['manifest', 'query', copy], ['manifest', 'export', copy, '-f', 'jsonl'], ['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', copy, '--progress', 'none']]) {
+    for (const args of [['manifest', 'stats', copy], ['manifest', 'verify', copy], ['manifest', 'query', copy], ['manifest', 'export', copy, '-f', 'jsonl'], ['build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', copy, '--progress', 'none']]) {
       const r = await uir(args);
       expect(r.code, `${args[1]}: ${r.stderr}`).toBe(4);
       expect(r.stderr.trim().split('\n'), args[1]).toHaveLength(1);

@@ -14,7 +14,7 @@ let data = '';
 beforeAll(async () => {
   await selectBackend('wasm');
   data = path.join(await tempDir(), 'data');
-  const r = await uir(['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', data, '--progress', 'none']);
+  const r = await uir(['build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', data, '--progress', 'none']);
   expect(r.code, r.stderr).toBe(0);
 });
 

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { ROOT, SHARED, tempDir, uir } from '../helpers.js';
 import { validateRecipe } from '../../src/pipeline/recipe.js';
 import { resolveShard } from '../../src/pipeline/shard.js';
+import { ConfigError } from '../../src/errors.js';
 import { cropRects, planSource } from '../../src/pipeline/plan.js';
 
 const RECIPE = {
@@ -194,7 +195,7 @@ describe('build-dataset', () => {
     expect(r.code).toBe(5);
     expect(r.stderr.trim()).toMatch(/^uir: .*file\/data: cannot write \(a parent is not a folder\)$/);
     const out = path.join(dir, 'data');
-    expect((await uir(['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', `${srcDir}/kodim01.png`, '-o', out, '--progress', 'none'])).code).toBe(0);
+    expect((await uir(['build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', `${srcDir}/kodim01.png`, '-o', out, '--progress', 'none'])).code).toBe(0);
     const other = await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', out, '--progress', 'none']);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/was built with recipe '5d'/);
@@ -210,6 +211,31 @@ describe('recipes and planning', () => {
     expect(() => validateRecipe({ ...RECIPE, types: [{ type: 'noise', fixed: { sigmaa: 1 } }] })).toThrow(/types\.0\.fixed\.sigmaa: not a parameter of noise/);
     expect(() => validateRecipe({ ...RECIPE, bogus: 1 })).toThrow(/bogus: unknown field/);
   });
+  it('checks a recipe\'s fixed params at load, at every depth, naming the recipe file', async () => {
+    const file = path.join(await tempDir(), 'bad.json');
+    await fs.writeFile(file, JSON.stringify({ ...RECIPE, types: [{ type: 'haze' }, { type: 'rain', fixed: { layers: [{ density: 'lots', length: 10, angle: 0, width: 1, intensity: 1 }] } }, { type: 'blur-jpeg', fixed: { steps: 'x' } }] }));
+    const r = await uir(['build-dataset', '-r', file, '-s', src(), '-o', path.join(await tempDir(), 'd'), '--progress', 'none']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${file}: types.1.fixed.layers.0.density: expected number 0-1, received "lots"`);
+    expect(r.stderr).toMatch(/types\.2\.fixed\.steps: expected \[.*\], received "x"/);
+    expect(() => validateRecipe({ ...RECIPE, types: [{ type: 'noise', fixed: { sigma: 'high' } }] }, 'r.json')).toThrow(/^r\.json: types\.0\.fixed\.sigma: expected number 0-1, received "high"$/);
+  });
+
+  it('emits a JSON Schema that the bundled recipes reference and pass, and that catches what validation catches', async () => {
+    const Ajv = (await import('ajv/dist/2020.js')).default;
+    const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas', 'recipe.schema.json'), 'utf8'));
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    for (const f of ['5d.json', 'uir-19.json']) {
+      const j = JSON.parse(require_(f));
+      expect(j.$schema).toBe('../schemas/recipe.schema.json');
+      expect(validate(j), `${f}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+    for (const bad of [{ ...RECIPE, bogus: 1 }, { ...RECIPE, types: [{ type: 'noise', fixed: { sigma: 'high' } }] }, { ...RECIPE, types: [{ type: 'fog' }] }, { ...RECIPE, crop: { mode: 'tile', size: 8 } }]) {
+      expect(validate(bad), JSON.stringify(bad)).toBe(false);
+      expect(() => validateRecipe(bad)).toThrow(ConfigError);
+    }
+  });
+
   it('ships valid 5d and uir-19 recipes', async () => {
     for (const f of ['5d.json', 'uir-19.json']) expect(() => validateRecipe(JSON.parse(require_(f)), f)).not.toThrow();
     const five = validateRecipe(JSON.parse(require_('5d.json'))).recipe;
@@ -236,5 +262,5 @@ describe('recipes and planning', () => {
 });
 
 function require_(f: string): string {
-  return readFileSync(path.join(ROOT, 'manifests', f), 'utf8');
+  return readFileSync(path.join(ROOT, 'recipes', f), 'utf8');
 }

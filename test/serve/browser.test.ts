@@ -18,7 +18,7 @@ let browser: Browser;
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium (apt-get install chromium)`);
   const data = path.join(await tempDir(), 'data');
-  const r = await uir(['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', data, '--progress', 'none']);
+  const r = await uir(['build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', data, '--progress', 'none']);
   expect(r.code, r.stderr).toBe(0);
   srv = await startServer({ data, port: 0, host: '127.0.0.1' });
   browser = await chromium.launch({

@@ -28,7 +28,7 @@ const getJson = async (p: string): Promise<{ status: number; json: any }> => { c
 beforeAll(async () => {
   const base = await tempDir();
   data = path.join(base, 'data');
-  const r = await uir(['build-dataset', '-r', path.join(ROOT, 'manifests/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', data, '--progress', 'none']);
+  const r = await uir(['build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', data, '--progress', 'none']);
   expect(r.code, r.stderr).toBe(0);
   runs = path.join(base, 'runs');
   await fs.mkdir(path.join(runs, 'pretrain'), { recursive: true });

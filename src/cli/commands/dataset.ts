@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../../io/image-io.js';
 import { fmtTime, Progress } from '../../pipeline/progress.js';
 
 export async function buildCommand(a: { recipe: string; src: string[]; out: string; jobs?: number; shard?: string; strict: boolean; maxPixels?: number; progress?: string; pool?: 'threads' | 'processes' }): Promise<void> {
-  const recipe = await loadRecipe(a.recipe);
+  const recipe = await loadRecipe(a.recipe, (l) => process.stderr.write(l + '\n'));
   const jobs = a.jobs ?? defaultJobs();
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs: expected integer 1-256, received ${a.jobs}`);
   const shard = resolveShard(a.shard);

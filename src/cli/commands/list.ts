@@ -1,12 +1,14 @@
 /** `uir list`: the registry, printed from the specs themselves (the same text as the code's doc comments). */
 import { OPERATORS, getOperator, totalLevels } from '../../degradations/index.js';
 import type { AnySpec } from '../../degradations/spec.js';
+import { describeFields, z } from '../../degradations/schema.js';
 
 function describe(op: AnySpec) {
   return {
     id: op.id, code: op.code, aliases: op.aliases ?? [], kind: op.kind, summary: op.summary, model: op.model,
     random: op.random, levels: op.levels.map((l, i) => ({ level: i + 1, summary: l.summary })),
     params: op.params.map((p) => ({ ...p })),
+    schema: z.toJSONSchema(op.schema, { unrepresentable: 'any' }),
   };
 }
 
@@ -17,10 +19,9 @@ export function listCommand(o: { type?: string; json: boolean }): void {
     if (o.json) { out.write(JSON.stringify(describe(op), null, 2) + '\n'); return; }
     out.write(`${op.id} (${op.code}${op.aliases?.length ? `, alias ${op.aliases.join(', ')}` : ''}) — ${op.kind}\n${op.summary}\nModel: ${op.model}\n\nLevels (1 = mildest):\n`);
     op.levels.forEach((l, i) => out.write(`  ${String(i + 1).padStart(2)}  ${l.summary}\n`));
-    out.write('\nParameters (recorded per pair, replayable):\n');
-    for (const p of op.params) {
-      const range = p.range ? ` [${p.range[0]}, ${p.range[1]}]` : p.values ? ` {${p.values.join(', ')}}` : '';
-      out.write(`  ${p.name} (${p.type}${range}${p.optional ? ', optional' : ''})\n      ${p.doc}\n`);
+    out.write('\nParameters (recorded per pair, replayable; every one checked when replayed):\n');
+    for (const f of describeFields(op.schema)) {
+      out.write(`  ${f.name} (${f.type}${f.optional ? ', or null' : ''})\n${f.doc ? `      ${f.doc}\n` : ''}`);
     }
     return;
   }
