@@ -5,7 +5,7 @@
 import type { Image } from './image.js';
 import { clamp01 } from './image.js';
 import { Rng } from './rng.js';
-import type { AnySpec } from './degradations/spec.js';
+import { spatialScale, type AnySpec } from './degradations/spec.js';
 import { UsageError } from './errors.js';
 import { validateParams } from './degradations/validate.js';
 
@@ -16,6 +16,8 @@ export interface DegradationRecord {
   seed: number | string;
   width: number;
   height: number;
+  /** The spatial scale the params were sampled at (the photograph's short side / 512). */
+  scale?: number;
   params: Record<string, unknown>;
 }
 
@@ -30,7 +32,7 @@ export async function degrade(img: Image, op: AnySpec, level: number, seed: numb
   const rng = new Rng(seed);
   const params = op.sample(level, rng.fork('sample'), img) as Record<string, unknown>;
   const image = await applyParams(img, op, params, seed);
-  return { image, record: { type: op.id, code: op.code, level, seed, width: img.width, height: img.height, params } };
+  return { image, record: { type: op.id, code: op.code, level, seed, width: img.width, height: img.height, scale: Math.round(spatialScale(img) * 1e4) / 1e4, params } };
 }
 
 /** Apply already-resolved params with a seed (the apply half of degrade()); params are trusted. */

@@ -94,10 +94,16 @@ export function defineChain(def: ChainDef) {
   return defineSpec({
     id: def.id, code: def.code, aliases: def.aliases, summary: def.summary, model: def.model, kind: def.kind, random: true, levels, schema,
     sample(level, rng, size) {
-      let cur: ImageSize = { width: size.width, height: size.height };
+      // a resize takes the photograph's scale with it (a halved image sees streaks half as long)
+      const photo = size.photo ?? { width: size.width, height: size.height };
+      let cur: ImageSize = { width: size.width, height: size.height, photo };
       const steps = def.components.map((c, i): ChainStep => {
         const r = rng.fork(i);
-        if ('resize' in c) { const step = { resize: c.resize(level, size, r) }; cur = step.resize; return step; }
+        if ('resize' in c) {
+          const step = { resize: c.resize(level, size, r) }, f = step.resize.width / size.width;
+          cur = { width: step.resize.width, height: step.resize.height, photo: { width: photo.width * f, height: photo.height * f } };
+          return step;
+        }
         const op = c.ops.length === 1 ? c.ops[0]! : r.pick(c.ops);
         const lv = componentLevel(level, def.levels, c.range[0], c.range[1]);
         return { type: op.id, level: lv, params: op.sample(lv, r.fork('p'), cur) as Record<string, unknown> };

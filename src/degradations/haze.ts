@@ -3,7 +3,11 @@
  * HeavyRainRemoval's render_haze). Without a measured depth map, d is a proxy in [0, 1] built from three cues that
  * hold in most outdoor photographs: things higher in the frame are farther (a vertical ramp), bright low-saturation
  * regions are far or sky (the dark-channel observation of He et al.), and scene depth varies smoothly (a fractal
- * field); the mix is smoothed, as render_haze smooths its depth, and rescaled to [dMin, 1].
+ * field); the mix is smoothed, as render_haze smooths its depth, and rescaled to [dMin, extent]. The far plane
+ * `extent` is the scene's depth estimated from the photo itself: a bright, desaturated upper part (sky, distant
+ * haze) says a deep outdoor scene (extent 1); a close-range scene without one (a portrait, a still life) keeps a
+ * shallow range, so it is not given the haze of a valley (realism-reference.md; SOTS-indoor pairs for the haze
+ * itself, bench:realism).
  * The depth grid is coarse (~64 cells on the short side) and read bilinearly while scattering.
  */
 import { byteImageFromKernel, type Image } from '../image.js';
@@ -22,6 +26,7 @@ export const hazeSchema = fields({
   fieldWeight: num(0, 10, 'Weight of the smooth fractal field, U(0.1, 0.5).'),
   dMin: num(0, 1, 'Depth of the nearest point, U(0.1, 0.3).'),
   smooth: num(0, 1024, 'Depth smoothing sigma in pixels, 12 at a 512 px short side.'),
+  depthAdapt: num(0, 1, 'How much the estimated scene depth shortens the far plane of close-range scenes, U(0.6, 1) (0: every scene as deep as a landscape).'),
 });
 export type HazeParams = z.infer<typeof hazeSchema>;
 
@@ -77,7 +82,12 @@ export function depthProxy(img: Image, p: HazeParams, rng: Rng): { grid: Float32
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < smooth.length; i++) { lo = Math.min(lo, smooth[i]!); hi = Math.max(hi, smooth[i]!); }
   const s = hi > lo ? (1 - p.dMin) / (hi - lo) : 0;
-  for (let i = 0; i < smooth.length; i++) smooth[i] = p.dMin + (smooth[i]! - lo) * s;
+  // scene depth from the image: the dark channel of its upper quarter (sky and far haze are bright there)
+  let top = 0, count = 0;
+  for (let y = 0; y < Math.max(1, Math.floor(h / 4)); y++) for (let x = 0; x < w; x++) { top += darkS[y * w + x]!; count++; }
+  const extent = Math.min(1, Math.max(0.35, 0.35 + 1.3 * (top / count - 0.15)));
+  const far = 1 - p.depthAdapt * (1 - extent);
+  for (let i = 0; i < smooth.length; i++) smooth[i] = (p.dMin + (smooth[i]! - lo) * s) * far;
   return { grid: smooth, w, h };
 }
 
@@ -86,11 +96,12 @@ export function sampleHaze(beta: number, rng: Rng, size: { width: number; height
   const tint = [rng.uniform(-0.03, 0.03), rng.uniform(-0.03, 0.03), rng.uniform(-0.02, 0.05)];
   const wr = rng.uniform(0.3, 1), wd = rng.uniform(0.2, 0.8), wf = rng.uniform(0.1, 0.5);
   const dMin = rng.uniform(0.1, 0.3);
+  const depthAdapt = rng.uniform(0.6, 1);
   return {
     beta: r4(beta),
     airlight: tint.map((t) => r4(Math.min(1, a + t))) as [number, number, number],
     rampWeight: r4(wr), darkWeight: r4(wd), fieldWeight: r4(wf), dMin: r4(dMin),
-    smooth: r4(12 * spatialScale(size)),
+    smooth: r4(12 * spatialScale(size)), depthAdapt: r4(depthAdapt),
   };
 }
 

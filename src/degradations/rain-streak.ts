@@ -1,16 +1,24 @@
 /**
- * rain-streak (RS, alias rain): layered rain streaks composited over a slightly defocused background, with the
- * rain-accumulation veil of heavy rain (Li et al. CVPR'19 HeavyRainRemoval render_rain; Yang et al. CVPR'17 JORDER:
- * O = alpha (B + sum_t S_t) + (1 - alpha) A).
- * Each layer is a sparse seed field (drops at a given density, random brightness) smeared by a motion kernel of
- * the streak length and angle; nearer layers are longer, brighter and thicker. Seed positions are drawn
- * independently of the level, so a higher level adds drops to the same scene rather than drawing a new one.
+ * rain-streak (RS, alias rain): layered rain streaks over the scene, with the rain-accumulation veil of heavy rain
+ * (Li et al. CVPR'19 HeavyRainRemoval render_rain; Yang et al. CVPR'17 JORDER: O = alpha (B + sum_t S_t) + (1 - alpha) A;
+ * streaks composited with the "screen" blend of the Photoshop-made sets, 1 - (1 - B)(1 - S)).
+ * Each layer is a sparse seed field (drops at a given density, random brightness) smeared by a motion kernel of the
+ * streak length and angle. Three families, as the public sets differ (drawn per pair, independently of the level):
+ * - light (45%, Rain100L / Rain800-like): sparse, bright, thin streaks at angles up to +-25 degrees, no veil;
+ * - heavy (30%, Rain100H-like): dense, long, thick, near-opaque streaks within a few degrees of vertical, a veil, a
+ *   sharp background;
+ * - dense (25%, DDN / Rain14000-like): many long, faint, near-vertical streaks under a strong rain-accumulation veil.
+ * Calibrated against Rain100L and Rain-DDN-val (../shared/data) and the Rain100H statistics of realism-reference.md:
+ * brightened share, median lift, low-frequency share, streak peak, length/width from the autocorrelation and the
+ * orientation histogram (bench:realism). Seed positions and the family are drawn independently of the level, so a
+ * higher level adds drops to the same scene rather than drawing a new one.
  */
 import type { Image } from '../image.js';
 import type { Rng } from '../rng.js';
 import { clamp01 } from '../image.js';
 import { convolveTaps, kernelTaps, gaussianBlur, blurPlane } from '../imgproc/filter.js';
 import { lineKernel } from '../imgproc/kernels.js';
+import { fractalNoise } from '../imgproc/noise-field.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
 import { fields, list, num, type z } from './schema.js';
 
@@ -25,45 +33,55 @@ export const rainStreakSchema = fields({
   backgroundBlur: num(0, 64, 'Gaussian sigma of the background behind the rain: min(1, |N(0.5, 0.5)|) x scale / 2.'),
   veil: num(0, 1, 'Rain-accumulation veil 1 - alpha; 0 for light rain, up to 0.22.'),
   airlight: num(0, 1, 'Grey level of the veil, U(0.75, 0.95).'),
+  patchiness: num(0, 2, 'Spatial variation of the veil: it is multiplied by 1 + patchiness (2 F - 1), F a smooth fractal field (rain clouds drifting past).'),
+  attenuation: num(0, 1, 'How much the veil dims the scene: 1 = JORDER\'s alpha (B + S) + (1 - alpha) A (heavy), ~0.3 = the mostly additive glow of Photoshop-made rain (dense), 0 = light added only.'),
 });
 export type RainStreakParams = z.infer<typeof rainStreakSchema>;
 export type RainLayer = RainStreakParams['layers'][number];
 
-interface RainLevel { density: number; length: number; intensity: number; layers: number; veil: number }
-export const RAIN_LEVELS: readonly RainLevel[] = [
-  { density: 0.002, length: 12, intensity: 0.5, layers: 1, veil: 0 },
-  { density: 0.003, length: 15, intensity: 0.58, layers: 1, veil: 0 },
-  { density: 0.004, length: 18, intensity: 0.66, layers: 2, veil: 0 },
-  { density: 0.005, length: 22, intensity: 0.74, layers: 2, veil: 0 },
-  { density: 0.0065, length: 26, intensity: 0.82, layers: 2, veil: 0.02 },
-  { density: 0.008, length: 30, intensity: 0.9, layers: 2, veil: 0.04 },
-  { density: 0.01, length: 35, intensity: 0.96, layers: 3, veil: 0.06 },
-  { density: 0.012, length: 40, intensity: 1.02, layers: 3, veil: 0.09 },
-  { density: 0.015, length: 45, intensity: 1.08, layers: 3, veil: 0.12 },
-  { density: 0.018, length: 50, intensity: 1.14, layers: 3, veil: 0.15 },
-  { density: 0.022, length: 55, intensity: 1.2, layers: 3, veil: 0.18 },
-  { density: 0.026, length: 60, intensity: 1.25, layers: 3, veil: 0.22 },
-];
+export type RainFamily = 'light' | 'heavy' | 'dense';
 
-/** Layer draws are level-independent (the same five uniforms per layer); the level only scales them. */
-export function sampleRain(lv: RainLevel, rng: Rng, scale: number): RainStreakParams {
-  const wind = rng.uniform(-0.35, 0.35);
-  const bgBlur = Math.min(1, Math.abs(0.5 + 0.5 * rng.normal()));
+/** Per family: share of pairs, and values at level 1 and level 12 (lengths and widths in px at a 512 px short side). */
+interface FamilyTable {
+  share: number; layers: [number, number]; density: [number, number]; length: [number, number]; width: [number, number];
+  intensity: [number, number]; veil: [number, number]; attenuation: number; patchiness: number;
+  /** Base angle from vertical: uniform in +-uniform, or Gaussian with this sd clipped to +-clip, degrees. */
+  angle: { uniform?: number; sd?: number; clip?: number }; jitter: number;
+}
+export const RAIN_FAMILIES: Readonly<Record<RainFamily, FamilyTable>> = {
+  light: { share: 0.45, layers: [1, 2], density: [0.0004, 0.0035], length: [24, 50], width: [1.0, 1.5], intensity: [0.9, 1.4], veil: [0, 0.02], attenuation: 1, patchiness: 0, angle: { uniform: 30 }, jitter: 3 },
+  heavy: { share: 0.3, layers: [2, 3], density: [0.0015, 0.005], length: [20, 45], width: [1.5, 2.4], intensity: [0.9, 1.3], veil: [0.01, 0.1], attenuation: 1, patchiness: 0.3, angle: { sd: 5, clip: 16 }, jitter: 1.5 },
+  dense: { share: 0.25, layers: [3, 3], density: [0.0012, 0.005], length: [60, 120], width: [1.0, 1.5], intensity: [0.25, 0.45], veil: [0.03, 0.2], attenuation: 0, patchiness: 2, angle: { sd: 7, clip: 25 }, jitter: 1 },
+};
+const FAMILY_ORDER: RainFamily[] = ['light', 'heavy', 'dense'];
+export const RAIN_LEVEL_COUNT = 12;
+
+const lerp = ([a, b]: [number, number], t: number): number => a + (b - a) * t;
+const gerp = ([a, b]: [number, number], t: number): number => a * (b / a) ** t;
+
+/** Draws are level-independent (family, angle, veil grey, then five uniforms per layer); the level only scales them. */
+export function sampleRain(level: number, rng: Rng, scale: number, only?: RainFamily): RainStreakParams {
+  const drawn = FAMILY_ORDER[rng.weighted(FAMILY_ORDER.map((f) => RAIN_FAMILIES[f].share))]!;
+  const family = only ?? drawn; // `only`: one family (bench:realism matches each family to its real set)
+  const f = RAIN_FAMILIES[family], t = (level - 1) / (RAIN_LEVEL_COUNT - 1);
+  const u = rng.uniform(-1, 1), g = rng.normal();
+  const base = (f.angle.uniform !== undefined ? u * f.angle.uniform : Math.max(-f.angle.clip!, Math.min(f.angle.clip!, g * f.angle.sd!))) * (Math.PI / 180);
   const air = rng.uniform(0.75, 0.95);
+  const n = Math.round(lerp(f.layers, t));
   const layers: RainLayer[] = [];
   for (let i = 0; i < 3; i++) {
     const depth = 1 - i * 0.3; // 1 = nearest layer
-    const jitter = rng.uniform(-0.08, 0.08), dj = rng.uniform(0.7, 1.3), lj = rng.uniform(0.8, 1.2), wj = rng.uniform(0.8, 1.2), ij = rng.uniform(0.85, 1.15);
-    if (i >= lv.layers) continue;
+    const jitter = rng.uniform(-1, 1) * f.jitter * (Math.PI / 180), dj = rng.uniform(0.7, 1.3), lj = rng.uniform(0.8, 1.2), wj = rng.uniform(0.8, 1.2), ij = rng.uniform(0.85, 1.15);
+    if (i >= n) continue;
     layers.push({
-      density: r4(lv.density * dj * (i === 0 ? 1 : 1.5)),
-      length: r4(lv.length * scale * depth * lj),
-      angle: r4(wind + jitter),
-      width: r4(Math.max(0.3, 0.7 * depth * wj * scale)),
-      intensity: r4(lv.intensity * depth * ij),
+      density: r4(gerp(f.density, t) * dj * (i === 0 ? 1 : 1.5)),
+      length: r4(lerp(f.length, t) * scale * depth * lj),
+      angle: r4(base + jitter),
+      width: r4(Math.max(0.3, lerp(f.width, t) * depth * wj * scale)),
+      intensity: r4(lerp(f.intensity, t) * depth * ij),
     });
   }
-  return { layers, backgroundBlur: r4(bgBlur * scale * 0.5 * Math.min(1, lv.length / 30)), veil: r4(lv.veil), airlight: r4(air) };
+  return { layers, backgroundBlur: 0, veil: r4(lerp(f.veil, t)), airlight: r4(air), patchiness: f.patchiness, attenuation: f.attenuation };
 }
 
 /** The additive streak layer (single channel) for the given layers; draws W*H*2 uniforms per layer slot. */
@@ -94,11 +112,14 @@ export function renderRain(img: Image, p: RainStreakParams, rng: Rng): Image {
   const { width: W, height: H } = img;
   const bg = p.backgroundBlur > 0.05 ? gaussianBlur(img, p.backgroundBlur) : img;
   const s = streakField(W, H, p.layers, rng);
-  const out = new Float32Array(W * H * 3), b = bg.data, a = 1 - p.veil;
+  // the veil, uniform or patchy (the field is drawn whatever the patchiness, so it only scales the same clouds)
+  const field = fractalNoise(W, H, rng.fork('veil'), 2, 3);
+  const out = new Float32Array(W * H * 3), b = bg.data;
   for (let i = 0; i < W * H; i++) {
+    const si = Math.min(1, s[i]!), v = p.veil * Math.max(0, 1 + p.patchiness * (2 * field[i]! - 1)), a = 1 - p.attenuation * v;
     for (let c = 0; c < 3; c++) {
-      const v = Math.min(1, b[i * 3 + c]! + s[i]!);
-      out[i * 3 + c] = a * v + p.veil * p.airlight;
+      const x = 1 - (1 - b[i * 3 + c]!) * (1 - si); // screen: light added, saturating at white
+      out[i * 3 + c] = a * x + v * p.airlight;
     }
   }
   return clamp01({ data: out, width: W, height: H, channels: 3 });
@@ -108,14 +129,17 @@ export default defineSpec({
   id: 'rain-streak',
   code: 'RS',
   aliases: ['rain'],
-  summary: 'Rain streaks in up to three depth layers, defocused background and rain-accumulation veil',
+  summary: 'Rain streaks of three families (light, heavy, dense) in up to three depth layers, with the rain-accumulation veil',
   model: 'HeavyRainRemoval render_rain (seed layer * motion kernel, R = B + t S) + JORDER veil O = a(B + S) + (1 - a)A',
   kind: 'single',
   random: true,
-  levels: RAIN_LEVELS.map((l) => ({ summary: `density ${l.density}, length ${l.length} px, ${l.layers} layer(s), veil ${l.veil}` })),
+  levels: Array.from({ length: RAIN_LEVEL_COUNT }, (_, i) => {
+    const t = i / (RAIN_LEVEL_COUNT - 1);
+    return { summary: FAMILY_ORDER.map((f) => `${f} ${gerp(RAIN_FAMILIES[f].density, t).toFixed(4)}/${Math.round(lerp(RAIN_FAMILIES[f].length, t))} px/veil ${lerp(RAIN_FAMILIES[f].veil, t).toFixed(2)}`).join('; ') };
+  }),
   schema: rainStreakSchema,
   sample(level, rng, size) {
-    return sampleRain(RAIN_LEVELS[level - 1]!, rng, spatialScale(size));
+    return sampleRain(level, rng, spatialScale(size));
   },
   apply(img, p, rng) {
     return renderRain(img, p, rng);

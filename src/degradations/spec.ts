@@ -33,7 +33,12 @@ export interface LevelDoc {
   summary: string;
 }
 
-export interface ImageSize { width: number; height: number }
+/**
+ * The size of the image being degraded, and of the photograph it was cut from: spatial sizes (streak length, drop
+ * and flake radius, blur extent) belong to the scene, so a tile or crop takes its photograph's scale (design.md §4).
+ * Without `photo` the image is the whole photograph.
+ */
+export interface ImageSize { width: number; height: number; photo?: { width: number; height: number } }
 
 export interface DegradationSpec<P extends object = Record<string, unknown>> {
   /** Kebab-case id, equal to the file name in src/degradations/. */
@@ -62,9 +67,10 @@ export interface DegradationSpec<P extends object = Record<string, unknown>> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnySpec = DegradationSpec<any>;
 
-/** Factor that maps reference-short-side pixel sizes to this image. */
+/** Factor that maps reference-short-side pixel sizes to this image: its photograph's short side / 512. */
 export function spatialScale(size: ImageSize): number {
-  return Math.min(size.width, size.height) / REFERENCE_SHORT_SIDE;
+  const p = size.photo ?? size;
+  return Math.min(p.width, p.height) / REFERENCE_SHORT_SIDE;
 }
 
 /** Round for storage in params (keeps JSON short; apply() uses exactly the stored value). */

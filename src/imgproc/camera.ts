@@ -1,15 +1,19 @@
 /**
  * A camera model for physically based noise: sRGB -> raw (unprocessing, Brooks et al. CVPR 2019) and raw -> sRGB.
  *
- * unprocess: inverse tone curve (smoothstep) -> gamma expansion (2.2) -> RGB->camera colour matrix ->
- * inverse white-balance/digital gains (highlight-preserving) -> RGGB mosaic.
- * process: gains -> bilinear demosaic -> camera->RGB -> gamma compression -> tone curve.
- * Brooks' process() omits the tone curve; we apply it so that a noiseless round trip returns (nearly) the clean
- * image, which keeps synthetic pairs aligned in brightness and colour.
+ * unprocess: inverse tone curve (smoothstep) -> gamma expansion (2.2) -> RGB->camera colour matrix -> inverse
+ * white-balance/digital gains. process: gains -> camera->RGB -> gamma compression -> tone curve. Brooks' process()
+ * omits the tone curve; we apply it so that a noiseless round trip returns the clean image.
+ *
+ * capture() is the camera the noise operators use: the signal goes through the exact inverse and forward pipelines
+ * (no mosaic, no clipping between them), so with the noise off it is the clean image (exposed); the sensor noise is
+ * drawn at each pixel's Bayer site, demosaicked (spatially correlated, as real raw noise becomes), white-balanced
+ * with the signal, then smoothed as an in-camera denoiser does (chroma more than luma), before the tone curve.
  */
 import type { Image } from '../image.js';
 import type { Rng } from '../rng.js';
-import { mosaic, demosaic, type DemosaicMethod } from './bayer.js';
+import { demosaic, siteColour, type DemosaicMethod } from './bayer.js';
+import { blurPlane } from './filter.js';
 
 const XYZ2CAMS = [
   [1.0234, -0.2969, -0.2266, -0.5625, 1.6328, -0.0469, -0.0703, 0.2188, 0.6406],
@@ -83,67 +87,57 @@ export function sampleCamera(rng: Rng): CameraParams {
   };
 }
 
-/** sRGB image -> linear camera RGB (full resolution, before mosaicing). */
-export function unprocessToCamera(img: Image, cam: CameraParams): Image {
-  const n = img.width * img.height, src = img.data, out = new Float32Array(n * 3);
-  const M = cam.rgb2cam;
+/** sRGB -> linear camera RGB with the exact inverse gains and no clipping (the forward pipeline undoes it exactly). */
+export function toCameraExact(img: Image, cam: CameraParams): Float32Array {
+  const n = img.width * img.height, src = img.data, out = new Float32Array(n * 3), M = cam.rgb2cam;
   const g = [1 / cam.redGain / cam.rgbGain, 1 / cam.rgbGain, 1 / cam.blueGain / cam.rgbGain];
-  const lin = (y: number): number => lut(TO_LINEAR, y);
   for (let i = 0; i < n; i++) {
-    const l0 = lin(src[i * 3]!), l1 = lin(src[i * 3 + 1]!), l2 = lin(src[i * 3 + 2]!);
-    const gray = (l0 + l1 + l2) / 3;
-    const mask = Math.max(gray - 0.9, 0) / 0.1;
-    const m2 = mask * mask;
-    for (let r = 0; r < 3; r++) {
-      let v = M[r * 3]! * l0 + M[r * 3 + 1]! * l1 + M[r * 3 + 2]! * l2;
-      const safe = Math.max(m2 + (1 - m2) * g[r]!, g[r]!);
-      v *= safe;
-      out[i * 3 + r] = v < 0 ? 0 : v > 1 ? 1 : v;
-    }
-  }
-  return { data: out, width: img.width, height: img.height, channels: 3 };
-}
-
-export function unprocess(img: Image, cam: CameraParams): Float32Array {
-  return mosaic(unprocessToCamera(img, cam));
-}
-
-/** Raw RGGB plane (after noise) -> sRGB image. */
-export function processRaw(raw: Float32Array, W: number, H: number, cam: CameraParams, method: DemosaicMethod = 'bilinear'): Image {
-  const gained = new Float32Array(raw.length);
-  const gR = cam.redGain * cam.rgbGain, gG = cam.rgbGain, gB = cam.blueGain * cam.rgbGain;
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    const i = y * W + x;
-    const g = (y & 1) === 0 ? ((x & 1) === 0 ? gR : gG) : ((x & 1) === 0 ? gG : gB);
-    const v = raw[i]! * g;
-    gained[i] = v < 0 ? 0 : v > 1 ? 1 : v;
-  }
-  const rgb = demosaic(gained, W, H, method);
-  const inv = invert3(cam.rgb2cam);
-  const d = rgb.data;
-  for (let i = 0; i < W * H; i++) {
-    const a = d[i * 3]!, b = d[i * 3 + 1]!, c = d[i * 3 + 2]!;
-    for (let r = 0; r < 3; r++) {
-      let v = inv[r * 3]! * a + inv[r * 3 + 1]! * b + inv[r * 3 + 2]! * c;
-      d[i * 3 + r] = lut(TO_DISPLAY, v);
-    }
-  }
-  return rgb;
-}
-
-/** Heteroscedastic Gaussian read + shot noise on a raw plane: var = x * shot + read (Brooks et al.). */
-export function addShotReadNoise(raw: Float32Array, shot: number, read: number, rng: Rng): Float32Array {
-  const z = new Float32Array(raw.length);
-  rng.fillNormal(z);
-  const out = new Float32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const x = raw[i]!;
-    out[i] = x + z[i]! * Math.sqrt(Math.max(x, 0) * shot + read);
+    const l0 = lut(TO_LINEAR, src[i * 3]!), l1 = lut(TO_LINEAR, src[i * 3 + 1]!), l2 = lut(TO_LINEAR, src[i * 3 + 2]!);
+    for (let r = 0; r < 3; r++) out[i * 3 + r] = (M[r * 3]! * l0 + M[r * 3 + 1]! * l1 + M[r * 3 + 2]! * l2) * g[r]!;
   }
   return out;
 }
 
-/** Brooks et al.'s read-noise prior: log(read) = 2.18 log(shot) + 1.20 + N(0, 0.26). */
-export function readNoiseFor(shot: number, rng: Rng): number {
-  return Math.exp(2.18 * Math.log(shot) + 1.2 + 0.26 * rng.normal());
+export interface SensorNoise {
+  /** Shot-noise variance per unit raw signal. */
+  shot: number;
+  /** Read-noise variance, raw units. */
+  read: number;
+}
+
+/** The in-camera denoiser, as Gaussian smoothing (sigma, px) of the noise's luma and chroma; 0 leaves it. */
+export interface IspDenoise { luma: number; chroma: number }
+
+/**
+ * A photograph of the clean scene: linear light x exposure, sensor noise at the Bayer sites (var = x shot + read),
+ * demosaicked, white-balanced, denoised, and processed to sRGB. Draws W x H normals.
+ */
+export function capture(img: Image, cam: CameraParams, exposure: number, noise: SensorNoise, denoise: IspDenoise, rng: Rng, method: DemosaicMethod = 'bilinear'): Image {
+  const W = img.width, H = img.height, n = W * H;
+  const sig = toCameraExact(img, cam);
+  const z = new Float32Array(n);
+  rng.fillNormal(z);
+  const raw = new Float32Array(n);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const i = y * W + x, v = sig[i * 3 + siteColour(x, y)]! * exposure;
+    raw[i] = z[i]! * Math.sqrt(Math.max(v, 0) * noise.shot + noise.read);
+  }
+  const N = demosaic(raw, W, H, method).data;
+  const gains = [cam.redGain * cam.rgbGain, cam.rgbGain, cam.blueGain * cam.rgbGain];
+  // the noise after white balance, split into luma and two colour differences for the denoiser
+  const Y = new Float32Array(n), Cr = new Float32Array(n), Cb = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = N[i * 3]! * gains[0]!, g = N[i * 3 + 1]! * gains[1]!, b = N[i * 3 + 2]! * gains[2]!;
+    Y[i] = (r + 2 * g + b) / 4; Cr[i] = r - g; Cb[i] = b - g;
+  }
+  const Ys = denoise.luma > 0 ? blurPlane(Y, W, H, denoise.luma) : Y;
+  const Crs = denoise.chroma > 0 ? blurPlane(Cr, W, H, denoise.chroma) : Cr;
+  const Cbs = denoise.chroma > 0 ? blurPlane(Cb, W, H, denoise.chroma) : Cb;
+  const inv = invert3(cam.rgb2cam), out = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const ng = Ys[i]! - (Crs[i]! + Cbs[i]!) / 4, nr = Crs[i]! + ng, nb = Cbs[i]! + ng;
+    const a = sig[i * 3]! * exposure * gains[0]! + nr, b = sig[i * 3 + 1]! * exposure * gains[1]! + ng, c = sig[i * 3 + 2]! * exposure * gains[2]! + nb;
+    for (let r = 0; r < 3; r++) out[i * 3 + r] = lut(TO_DISPLAY, inv[r * 3]! * a + inv[r * 3 + 1]! * b + inv[r * 3 + 2]! * c);
+  }
+  return { data: out, width: W, height: H, channels: 3 };
 }

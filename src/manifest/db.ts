@@ -8,7 +8,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { ConfigError, InputError, OutputError } from '../errors.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 export const MANIFEST_FILE = 'manifest.sqlite';
 
 export type DB = Database.Database;
@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS pairs (
   type TEXT NOT NULL, code TEXT NOT NULL, level INTEGER NOT NULL, params TEXT NOT NULL, seed TEXT NOT NULL,
   lq_path TEXT NOT NULL, gt_path TEXT NOT NULL, lq_hash TEXT, gt_hash TEXT,
   width INTEGER NOT NULL, height INTEGER NOT NULL,
-  split TEXT NOT NULL, real INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL
+  split TEXT NOT NULL, real INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL,
+  scale REAL
 );
 CREATE INDEX IF NOT EXISTS pairs_type_level ON pairs(type, level);
 CREATE INDEX IF NOT EXISTS pairs_split ON pairs(split);
@@ -49,9 +50,12 @@ CREATE TABLE IF NOT EXISTS rejects (path TEXT PRIMARY KEY, reason TEXT NOT NULL,
 
 /**
  * Migrations from version i (index i - 1) to i + 1, run in one transaction when a writer opens an older manifest.
- * Readers open older versions as they are. None yet: version 1 is the only one.
+ * Readers open older versions as they are.
  */
-const MIGRATIONS: ((db: DB) => void)[] = [];
+const MIGRATIONS: ((db: DB) => void)[] = [
+  // 1 -> 2: the spatial scale each pair's params were sampled at (its source photograph's short side / 512)
+  (db) => { db.exec('ALTER TABLE pairs ADD COLUMN scale REAL'); },
+];
 
 export function manifestPath(dir: string, name = MANIFEST_FILE): string {
   return path.join(dir, name);
@@ -136,4 +140,6 @@ export interface PairRow {
   id: string; crop_id: string | null; source_hash: string; type: string; code: string; level: number; params: string; seed: string;
   lq_path: string; gt_path: string; lq_hash: string | null; gt_hash: string | null; width: number; height: number;
   split: string; real: number; status: string;
+  /** Spatial scale of the sampled params (source photograph's short side / 512); null for ingested and older pairs. */
+  scale?: number | null;
 }

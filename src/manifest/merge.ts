@@ -62,11 +62,15 @@ export async function mergeManifests(targetDir: string, shardDbs: string[], note
 function attachAndCopy(target: DB, file: string): void {
   target.prepare('ATTACH DATABASE ? AS shard').run(file);
   try {
+    // a shard written before schema 2 has no scale column
+    const hasScale = (target.prepare('SELECT count(*) AS n FROM pragma_table_info(?, ?) WHERE name = ?').get('pairs', 'shard', 'scale') as { n: number }).n > 0;
+    const cols = `id, crop_id, source_hash, type, code, level, params, seed, lq_path, gt_path, lq_hash, gt_hash, width, height, split, real, status${hasScale ? ', scale' : ''}`;
     target.transaction(() => {
       target.exec(`
         INSERT OR IGNORE INTO sources SELECT * FROM shard.sources;
         INSERT OR IGNORE INTO crops SELECT * FROM shard.crops;
-        INSERT INTO pairs SELECT * FROM shard.pairs WHERE true
+        INSERT INTO pairs (${cols})
+          SELECT ${cols} FROM shard.pairs WHERE true
           ON CONFLICT(id) DO UPDATE SET status = excluded.status, lq_hash = excluded.lq_hash, gt_hash = excluded.gt_hash
           WHERE excluded.status = 'done';
         INSERT OR IGNORE INTO rejects SELECT * FROM shard.rejects;

@@ -29,7 +29,7 @@ export type BuildResult =
 export interface PlannedSource {
   file: string; hash: string; width: number; height: number; format: string; bytes: number; split: string;
   crops: { id: string; tile: number; x: number; y: number; w: number; h: number; path: string }[];
-  pairs: { id: string; cropId: string; type: string; code: string; level: number; params: Record<string, unknown>; seed: number; lqPath: string; gtPath: string; width: number; height: number }[];
+  pairs: { id: string; cropId: string; type: string; code: string; level: number; params: Record<string, unknown>; seed: number; lqPath: string; gtPath: string; width: number; height: number; scale: number }[];
 }
 
 /** An ingested pair (files stay where they are unless copied in; paths as stored). */
@@ -143,13 +143,13 @@ export class ManifestStore {
     const clear = this.db.prepare('DELETE FROM rejects WHERE path = ?');
     const src = this.db.prepare("INSERT OR IGNORE INTO sources (hash, path, width, height, format, bytes, split, real, origin, status) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'synthetic', 'planned')");
     const crop = this.db.prepare("INSERT OR IGNORE INTO crops (id, source_hash, tile, x, y, w, h, path, hash, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 'pending')");
-    const pair = this.db.prepare("INSERT OR IGNORE INTO pairs (id, crop_id, source_hash, type, code, level, params, seed, lq_path, gt_path, lq_hash, gt_hash, width, height, split, real, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, 0, 'pending')");
+    const pair = this.db.prepare("INSERT OR IGNORE INTO pairs (id, crop_id, source_hash, type, code, level, params, seed, lq_path, gt_path, lq_hash, gt_hash, width, height, split, real, status, scale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, 0, 'pending', ?)");
     this.db.transaction(() => {
       for (const s of sources) {
         clear.run(s.file);
         src.run(s.hash, s.file, s.width, s.height, s.format, s.bytes, s.split);
         for (const c of s.crops) crop.run(c.id, s.hash, c.tile, c.x, c.y, c.w, c.h, c.path);
-        for (const p of s.pairs) pair.run(p.id, p.cropId, s.hash, p.type, p.code, p.level, JSON.stringify(p.params), String(p.seed), p.lqPath, p.gtPath, p.width, p.height, s.split);
+        for (const p of s.pairs) pair.run(p.id, p.cropId, s.hash, p.type, p.code, p.level, JSON.stringify(p.params), String(p.seed), p.lqPath, p.gtPath, p.width, p.height, s.split, p.scale);
       }
     })();
   }

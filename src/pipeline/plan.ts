@@ -7,6 +7,7 @@ import { Rng, deriveSeed } from '../rng.js';
 import type { Recipe } from './recipe.js';
 import { checkFixed } from './recipe.js';
 import { getOperator } from '../degradations/index.js';
+import { spatialScale, r4 } from '../degradations/spec.js';
 
 export type Split = 'train' | 'val' | 'test';
 
@@ -24,6 +25,8 @@ export interface PairPlan {
   gtPath: string;
   width: number;
   height: number;
+  /** The spatial scale the params were sampled at: the source photograph's short side / 512. */
+  scale: number;
 }
 
 export interface SourcePlan { split: Split; crops: CropPlan[]; pairs: PairPlan[] }
@@ -81,10 +84,10 @@ export function planSource(recipe: Recipe, sourceHash: string, W: number, H: num
       const level = entry.levels[Math.floor(pick.next() * entry.levels.length)]!;
       const op = getOperator(entry.type);
       const seed = deriveSeed(recipe.seed, sourceHash, tile, k);
-      const sampled = op.sample(level, new Rng(seed).fork('sample'), { width: r.w, height: r.h }) as Record<string, unknown>;
+      const sampled = op.sample(level, new Rng(seed).fork('sample'), { width: r.w, height: r.h, photo: { width: W, height: H } }) as Record<string, unknown>;
       const params = checkFixed(op, sampled, entry.fixed, `types.${recipe.types.indexOf(entry)}.fixed`);
       const id = `${cropId}_${k}`;
-      pairs.push({ id, cropId, type: op.id, code: op.code, level, seed, params, lqPath: `lq/${op.id}/${id}.${ext}`, gtPath: crop.path, width: r.w, height: r.h });
+      pairs.push({ id, cropId, type: op.id, code: op.code, level, seed, params, lqPath: `lq/${op.id}/${id}.${ext}`, gtPath: crop.path, width: r.w, height: r.h, scale: r4(spatialScale({ width: W, height: H })) });
     }
   });
   return { split, crops, pairs };
