@@ -1,6 +1,6 @@
 /**
  * The single page of `uir serve`: plain HTML, CSS and JavaScript, no framework, no external requests.
- * Keyboard: Tab through controls; Enter opens a pair; in the pair view Esc closes, Left/Right go to the previous
+ * Keyboard: Tab through controls; Enter opens a pair; in the pair view Tab cycles its controls, Esc closes, Left/Right go to the previous
  * or next pair, + and - zoom, [ and ] move the slider (it is also a focusable range input).
  */
 export const PAGE_HTML = `<!doctype html>
@@ -142,6 +142,7 @@ function setZoom(z) {
 async function openPair(i) {
   if (i < 0 || i >= state.rows.length) return;
   state.index = i;
+  const wasOpen = $('#pair').classList.contains('open');
   const p = await api('/api/pair/' + encodeURIComponent(state.rows[i].id));
   $('#title').textContent = p.type + ' (' + p.code + ') level ' + p.level + ' — ' + p.id;
   $('#gtimg').src = '/image/' + encodeURIComponent(p.id) + '/gt';
@@ -151,7 +152,8 @@ async function openPair(i) {
   $('#params').textContent = JSON.stringify(p.params, null, 2);
   $('#pair').classList.add('open');
   setSlider(Number($('#slider').value));
-  $('#slider').focus();
+  // the first open puts the keyboard on the slider; stepping with the arrows keeps it where it is, so they keep stepping
+  if (!wasOpen) $('#slider').focus();
 }
 function closePair() { $('#pair').classList.remove('open'); const c = document.querySelector('.cell[data-i="' + state.index + '"]'); if (c) c.focus(); }
 async function loadRuns() {
@@ -192,6 +194,14 @@ $('#viewport').addEventListener('pointerdown', (e) => {
 $('#viewport').addEventListener('wheel', (e) => { if (e.ctrlKey) { e.preventDefault(); setZoom(state.zoom * (e.deltaY < 0 ? 1.2 : 1 / 1.2)); } }, { passive: false });
 document.addEventListener('keydown', (e) => {
   if (!$('#pair').classList.contains('open')) return;
+  if (e.key === 'Tab') {
+    // a modal dialog keeps the keyboard inside it: Tab cycles through its controls
+    const items = [...$('#pair').querySelectorAll('button, input')];
+    const at = items.indexOf(document.activeElement);
+    e.preventDefault();
+    items[(at < 0 ? 0 : at + (e.shiftKey ? items.length - 1 : 1)) % items.length].focus();
+    return;
+  }
   if (e.key === 'Escape') closePair();
   else if (e.key === 'ArrowRight' && e.target !== $('#slider')) openPair(state.index + 1);
   else if (e.key === 'ArrowLeft' && e.target !== $('#slider')) openPair(state.index - 1);

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { ROOT, copyShared, tempDir, uir } from '../helpers.js';
+import { ROOT, SHARED, copyShared, tempDir, uir } from '../helpers.js';
 
 describe('uir list', () => {
   it('prints every type with code and level count, and JSON with 19 types and 200+ levels', async () => {
@@ -62,6 +62,19 @@ describe('uir degrade', () => {
     const recs = JSON.parse(await fs.readFile(path.join(out, 'params.json'), 'utf8'));
     expect(recs).toHaveLength(2);
     expect(recs[0].seed).not.toBe(recs[1].seed);
+  });
+
+  it('folder mode does not depend on what else is in the folder: b degraded with a or alone has the same bytes and seed', async () => {
+    const dir = await tempDir();
+    for (const d of ['ab', 'b']) await fs.mkdir(path.join(dir, d));
+    for (const [f, d] of [['101087.png', 'ab'], ['102061.png', 'ab'], ['102061.png', 'b']] as const) await fs.copyFile(path.join(SHARED, 'CBSD68/gt', f), path.join(dir, d, f));
+    for (const d of ['ab', 'b']) {
+      const r = await uir(['degrade', '-t', 'rain', '-l', '5', path.join(dir, d), '-o', path.join(dir, `out-${d}`), '--seed', '4', '--params-out', path.join(dir, `out-${d}`, 'p.json')]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect((await fs.readFile(path.join(dir, 'out-ab', '102061.png'))).equals(await fs.readFile(path.join(dir, 'out-b', '102061.png')))).toBe(true);
+    const seedOf = async (d: string): Promise<number> => (JSON.parse(await fs.readFile(path.join(dir, d, 'p.json'), 'utf8')) as { input: string; seed: number }[]).find((x) => x.input.endsWith('102061.png'))!.seed;
+    expect(await seedOf('out-ab')).toBe(await seedOf('out-b'));
   });
 
   it('fails with one clear line and a non-zero exit on bad input, leaving no output', async () => {

@@ -49,6 +49,16 @@ describe('ssim', () => {
     // swapping the roles does not change it; it is symmetric
     expect(ssim(b, a)).toBeCloseTo(s, 12);
   });
+  it('equals an independent implementation on real pairs, per image (a wrong window, sigma, constant or border would show)', async () => {
+    // from test/fixtures/ssim_reference.py: numpy 1.24.2 + scipy 1.10.1 convolve2d ('valid', 11x11 Gaussian sigma 1.5),
+    // cv2.imread (opencv 4.6.0), Debian bookworm's python3 3.11; computed once, outside the suite
+    const reference = [['1.png', 25.966049, 0.850703], ['2.png', 27.686877, 0.851755], ['3.png', 32.456824, 0.935245], ['50.png', 25.53436, 0.741271]] as const;
+    for (const [n, p, s] of reference) {
+      const [a, b] = await Promise.all([readImage(path.join(SHARED, 'Rain100L/lq', n)), readImage(path.join(SHARED, 'Rain100L/gt', n))]);
+      expect(psnr(a.image, b.image), `${n} PSNR`).toBeCloseTo(p, 4);
+      expect(ssim(a.image, b.image), `${n} SSIM`).toBeCloseTo(s, 5);
+    }
+  });
   it('refuses mismatched sizes with a message', () => {
     expect(() => ssim(flat(12, 12, 0), flat(13, 12, 0))).toThrow(/differ in size: 12x12x3 vs 13x12x3/);
   });

@@ -52,6 +52,38 @@ function expectClose(fn: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[], inputs
   });
 }
 
+describe('fused AdamW', () => {
+  it('one step equals the formula, computed by hand (bias-corrected moments, decoupled weight decay)', () => {
+    const p0 = [0.5, -1.25, 2, 0], g0 = [0.1, -0.3, 0, 2.5], lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.05;
+    for (const backend of ['wasm', 'cpu']) {
+      tf.setBackend(backend);
+      const v = tf.variable(tf.tensor1d(p0), true, `adamw-test-${backend}`);
+      const opt = new AdamW(lr, { beta1: b1, beta2: b2, eps, weightDecay: wd });
+      const vars = new Map([['p', v]]);
+      for (let step = 1; step <= 2; step++) {
+        const g = tf.tensor1d(g0.map((x) => x * step));
+        opt.apply(vars, { [v.name]: g });
+        g.dispose();
+      }
+      // by hand, two steps with gradients g and 2g
+      const want = p0.map((p, i) => {
+        let m = 0, s2 = 0, x = p;
+        for (let t = 1; t <= 2; t++) {
+          const gt = g0[i]! * t;
+          m = b1 * m + (1 - b1) * gt; s2 = b2 * s2 + (1 - b2) * gt * gt;
+          const mh = m / (1 - b1 ** t), vh = s2 / (1 - b2 ** t);
+          x -= lr * (mh / (Math.sqrt(vh) + eps) + wd * x);
+        }
+        return x;
+      });
+      const got = Array.from(v.dataSync());
+      got.forEach((x, i) => expect(x, `${backend} p[${i}]`).toBeCloseTo(want[i]!, 6));
+      opt.dispose(); v.dispose();
+    }
+    tf.setBackend('wasm');
+  });
+});
+
 describe('wasm kernel pack vs cpu', () => {
   it('registers the missing gradient kernels and the faster replacements', () => {
     for (const k of ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput',
@@ -77,11 +109,12 @@ describe('wasm kernel pack vs cpu', () => {
     it(`conv2d forward: ${name}`, () => {
       expectClose((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, pad), [{ shape: xs, seed: 3 }, { shape: ws, seed: 4 }]);
     });
-    it(`conv2d gradients: ${name}`, () => {
-      expectClose((x, w) => {
-        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad), tf.onesLike(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)).mul(0.5).add(tf.range(0, 1, 1).sum()))));
+    it(`conv2d gradients: ${name} (a random upstream gradient, so every dy index matters)`, () => {
+      const outShape = tf.tidy(() => tf.conv2d(tf.zeros(xs) as tf.Tensor4D, tf.zeros(ws) as tf.Tensor4D, s, pad).shape);
+      expectClose((x, w, dy) => {
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad), dy!)));
         return g([x!, w!]);
-      }, [{ shape: xs, seed: 1 }, { shape: ws, seed: 2 }]);
+      }, [{ shape: xs, seed: 1 }, { shape: ws, seed: 2 }, { shape: outShape, seed: 9 }]);
     });
   }
 

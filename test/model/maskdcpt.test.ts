@@ -110,6 +110,14 @@ describe('training', () => {
     const straight = path.join(base, 'straight');
     const r = await train({ ...opts, out: straight, steps: 4 });
     expect(Number.isFinite(r.loss)).toBe(true);
+    // the first step's losses are what an untrained network gives: the focal loss of near-uniform logits over the
+    // 5 types, -(1 - 1/5)^2 ln(1/5) = 1.03 (measured 0.46 with these seeds: the logits are not quite uniform), and an L1 of the order of the inputs' own error (the blocks start as identities)
+    const first = JSON.parse((await fs.readFile(path.join(straight, 'metrics.jsonl'), 'utf8')).split('\n')[0]!) as { l1: number; focal: number; loss: number };
+    expect(first.focal).toBeGreaterThan(0.3);
+    expect(first.focal).toBeLessThan(1.6);
+    expect(first.l1).toBeGreaterThan(0.01);
+    expect(first.l1).toBeLessThan(0.5);
+    expect(first.loss).toBeCloseTo(first.l1 + first.focal, 5);
     const split = path.join(base, 'split');
     await train({ ...opts, out: split, steps: 2 });
     await train({ ...opts, out: split, steps: 4, resume: true });

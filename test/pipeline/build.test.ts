@@ -12,6 +12,7 @@ import { ROOT, SHARED, tempDir, uir } from '../helpers.js';
 import { validateRecipe } from '../../src/pipeline/recipe.js';
 import { resolveShard } from '../../src/pipeline/shard.js';
 import { ConfigError } from '../../src/errors.js';
+import { Rng } from '../../src/rng.js';
 import { cropRects, planSource } from '../../src/pipeline/plan.js';
 
 const RECIPE = {
@@ -96,45 +97,91 @@ describe('build-dataset', () => {
     expect(await files(sh)).toEqual(await files(one));
   });
 
-  it('survives SIGKILL at a random moment: the rerun ends complete, consistent and byte-identical', async () => {
+  it('survives SIGKILL after N pairs are recorded, at seeded points (mid-write included): verify finds nothing broken, the rerun ends byte-identical to a clean build', async () => {
     const base = await tempDir();
-    const ref = path.join(base, 'ref'), out = path.join(base, 'killed');
-    expect((await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', ref, '--progress', 'none'])).code).toBe(0);
-    const delay = 250 + Math.floor(Math.random() * 900);
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/uir.js'), 'build-dataset', '-r', recipeFile, '-s', src(), '-o', out, '-j', '2', '--progress', 'none'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, delay));
-    child.kill('SIGKILL');
-    await new Promise((r) => child.on('exit', r));
-    const resumed = await uir(['build-dataset', '-r', recipeFile, '-s', src(), '-o', out, '--progress', 'none']);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    const v = await uir(['manifest', 'verify', out]);
-    expect(v.stdout, `killed after ${delay} ms`).toMatch(/0 missing, 0 with wrong content, 0 orphans, 0 pairs pending/);
-    expect(v.code).toBe(0);
-    expect(rows(out).pairs).toEqual(rows(ref).pairs);
+    const heavy = path.join(base, 'heavy.json'), ref = path.join(base, 'ref');
+    await fs.writeFile(heavy, JSON.stringify({ ...RECIPE, name: 'test-heavy', pairsPerCrop: 3 }));
+    expect((await uir(['build-dataset', '-r', heavy, '-s', src(), '-o', ref, '--progress', 'none'])).code).toBe(0);
+    const points = new Rng('sigkill-points');
+    // after 1, a few and many done pairs; each with a seeded extra delay that lands inside a file write or commit
+    for (const after of [1, 5 + points.int(0, 10), 30 + points.int(0, 20)]) {
+      const out = path.join(base, `killed-${after}`);
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin/uir.js'), 'build-dataset', '-r', heavy, '-s', src(), '-o', out, '-j', '2', '--progress', 'none'], { stdio: 'ignore' });
+      const exited = new Promise((r) => child.on('exit', r));
+      const db = path.join(out, 'manifest.sqlite');
+      let done = 0;
+      for (let i = 0; i < 600 && done < after; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        done = await fs.stat(db).then(() => { const d = new Database(db, { readonly: true }); try { return (d.prepare("SELECT count(*) AS n FROM pairs WHERE status = 'done'").get() as { n: number }).n; } catch { return 0; } finally { d.close(); } }, () => 0);
+      }
+      expect(done, `pairs done before the kill (wanted ${after})`).toBeGreaterThanOrEqual(after);
+      await new Promise((r) => setTimeout(r, points.int(0, 40)));
+      child.kill('SIGKILL');
+      await exited;
+      // what the kill left: every recorded file intact (verify without --fix), no partial file under a final name
+      const v0 = await uir(['manifest', 'verify', out, '--progress', 'none']);
+      expect(v0.stdout, `killed after ${done} pairs`).toMatch(/: 0 missing, 0 with wrong content, /);
+      const resumed = await uir(['build-dataset', '-r', heavy, '-s', src(), '-o', out, '--progress', 'none']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const v = await uir(['manifest', 'verify', out, '--progress', 'none']);
+      expect(v.stdout, `killed after ${done} pairs`).toMatch(/0 missing, 0 with wrong content, 0 orphans, 0 pairs pending/);
+      expect(v.code).toBe(0);
+      expect(rows(out).pairs).toEqual(rows(ref).pairs);
+      const lqFiles = async (d: string): Promise<string[]> => (await Promise.all((await fs.readdir(path.join(d, 'lq'))).map(async (t) => (await fs.readdir(path.join(d, 'lq', t))).map((f) => `${t}/${f}`)))).flat().sort();
+      expect(await lqFiles(out)).toEqual(await lqFiles(ref));
+    }
   });
 
-  it('stops cleanly on Ctrl-C sent to the whole process group (workers finish their images), and the rerun completes', async () => {
+  it('stops cleanly on Ctrl-C sent to the whole process group after a pair is written (workers finish their images, no partial file), a second Ctrl-C leaves at once, and the rerun completes', async () => {
     const base = await tempDir();
-    const heavy = path.join(base, 'heavy.json'), out = path.join(base, 'out');
+    const heavy = path.join(base, 'heavy.json');
     await fs.writeFile(heavy, JSON.stringify({ ...RECIPE, name: 'test-heavy', pairsPerCrop: 6 }));
-    // detached: the build leads its own process group, as a shell job does; a terminal's Ctrl-C signals the group
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/uir.js'), 'build-dataset', '-r', heavy, '-s', src(), '-o', out, '-j', '2', '--progress', 'none'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    // wait for the first degraded file, then interrupt mid-build
-    for (let i = 0; i < 200; i++) {
-      const lq = await fs.readdir(path.join(out, 'lq')).catch(() => [] as string[]);
-      if (lq.length > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
+    const start = (out: string) => {
+      // detached: the build leads its own process group, as a shell job does; a terminal's Ctrl-C signals the group
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin/uir.js'), 'build-dataset', '-r', heavy, '-s', src(), '-o', out, '-j', '2', '--progress', 'none'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      return { child, exited, err: () => stderr };
+    };
+    /** Wait for a degraded image file (not a temporary one) under out/lq. */
+    const firstImage = async (out: string): Promise<void> => {
+      for (let i = 0; i < 600; i++) {
+        const types = await fs.readdir(path.join(out, 'lq')).catch(() => [] as string[]);
+        for (const t of types) if ((await fs.readdir(path.join(out, 'lq', t)).catch(() => [] as string[])).some((f) => f.endsWith('.png') && !f.startsWith('.'))) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error('no degraded image after 15 s');
+    };
+    const partials = async (out: string): Promise<string[]> => {
+      const fg = (await import('fast-glob')).default;
+      return fg(['gt/.*uir-tmp*', 'lq/*/.*uir-tmp*'], { cwd: out, dot: true });
+    };
+    const out = path.join(base, 'out');
+    const a = start(out);
+    await firstImage(out);
+    process.kill(-a.child.pid!, 'SIGINT');
+    expect(await a.exited, a.err()).toBe(130);
+    const m = /interrupted: (\d+)\/144 pairs are done and recorded/.exec(a.err());
+    expect(m, a.err()).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(1);
+    expect(await partials(out)).toEqual([]);
+    // the second Ctrl-C: out at once, without waiting for the images in progress
+    const out2 = path.join(base, 'out2');
+    const b = start(out2);
+    await firstImage(out2);
+    const t0 = performance.now();
+    process.kill(-b.child.pid!, 'SIGINT');
+    await new Promise((r) => setTimeout(r, 30));
+    process.kill(-b.child.pid!, 'SIGINT');
+    expect(await b.exited, b.err()).toBe(130);
+    expect(performance.now() - t0, 'left at once').toBeLessThan(2500);
+    for (const o of [out, out2]) {
+      const resumed = await uir(['build-dataset', '-r', heavy, '-s', src(), '-o', o, '--progress', 'none']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const v = await uir(['manifest', 'verify', o, '--progress', 'none']);
+      expect(v.stdout).toMatch(/0 missing, 0 with wrong content, 0 orphans, 0 pairs pending/);
     }
-    process.kill(-child.pid!, 'SIGINT');
-    expect(await exited, stderr).toBe(130);
-    expect(stderr).toMatch(/interrupted: \d+\/144 pairs are done and recorded/);
-    const resumed = await uir(['build-dataset', '-r', heavy, '-s', src(), '-o', out, '--progress', 'none']);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    const v = await uir(['manifest', 'verify', out]);
-    expect(v.stdout).toMatch(/0 missing, 0 with wrong content, 0 orphans, 0 pairs pending/);
   });
 
   it('records corrupt, truncated, empty, non-image, duplicate and too-small sources as rejects and goes on', async () => {

@@ -61,17 +61,42 @@ describe('the dataset page in chromium', () => {
     await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.up();
-    await expect.poll(() => page.locator('#slider').inputValue().then(Number)).toBeCloseTo(20, 0);
+    await expect.poll(() => page.locator('#slider').inputValue().then(Number), { timeout: 5000 }).toBeCloseTo(20, 0);
     expect(await page.locator('#lqimg').evaluate((e) => (e as HTMLElement).style.clipPath)).toMatch(/inset\(0(px)? 80/);
+    // on the slider, the arrows move the slider (native range input), not the pair
     await page.locator('#slider').focus();
+    const title0 = await page.locator('#title').textContent();
     await page.keyboard.press('ArrowRight');
-    expect(Number(await page.locator('#slider').inputValue())).toBeGreaterThan(20);
+    await expect.poll(() => page.locator('#slider').inputValue().then(Number), { timeout: 5000 }).toBeGreaterThan(20);
+    expect(await page.locator('#title').textContent()).toBe(title0);
+    // [ and ] move the slider by 10
+    const s0 = Number(await page.locator('#slider').inputValue());
+    await page.keyboard.press(']');
+    await expect.poll(() => page.locator('#slider').inputValue().then(Number), { timeout: 5000 }).toBe(Math.min(100, s0 + 10));
+    await page.keyboard.press('[');
+    await page.keyboard.press('[');
+    await expect.poll(() => page.locator('#slider').inputValue().then(Number), { timeout: 5000 }).toBe(Math.max(0, s0 - 10));
+    // + and - zoom
     await page.keyboard.press('+');
-    expect(await page.locator('#zoomval').textContent()).toBe('150%');
+    await expect.poll(() => page.locator('#zoomval').textContent(), { timeout: 5000 }).toBe('150%');
+    await page.keyboard.press('-');
+    await expect.poll(() => page.locator('#zoomval').textContent(), { timeout: 5000 }).toBe('100%');
+    await page.keyboard.press('+');
+    await expect.poll(() => page.locator('#zoomval').textContent(), { timeout: 5000 }).toBe('150%');
     await page.screenshot({ path: path.join(SHOT_DIR, 'serve-pair.png') });
+    // off the slider, Right and Left step through the pairs of the grid
+    await page.locator('#title').click();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.locator('#title').textContent(), { timeout: 5000 }).not.toBe(title0);
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.locator('#title').textContent(), { timeout: 5000 }).toBe(title0);
+    // Tab reaches the slider from the page (keyboard-only use)
+    let focused = '';
+    for (let i = 0; i < 20 && focused !== 'slider'; i++) { await page.keyboard.press('Tab'); focused = await page.evaluate(() => document.activeElement?.id ?? ''); }
+    expect(focused).toBe('slider');
 
     await page.keyboard.press('Escape');
-    await expect.poll(() => page.locator('#pair').evaluate((e) => e.classList.contains('open'))).toBe(false);
+    await expect.poll(() => page.locator('#pair').evaluate((e) => e.classList.contains('open')), { timeout: 5000 }).toBe(false);
     expect(errors).toEqual([]);
     await page.close();
   });
