@@ -27,12 +27,17 @@ export function checkLevel(op: AnySpec, level: number): void {
   }
 }
 
-export async function degrade(img: Image, op: AnySpec, level: number, seed: number | string): Promise<{ image: Image; record: DegradationRecord }> {
+/**
+ * Sample and apply. `photo`: the size of the photograph `img` was cut from (spatial sizes take its scale); the image
+ * itself when absent.
+ */
+export async function degrade(img: Image, op: AnySpec, level: number, seed: number | string, photo?: { width: number; height: number }): Promise<{ image: Image; record: DegradationRecord }> {
   checkLevel(op, level);
   const rng = new Rng(seed);
-  const params = op.sample(level, rng.fork('sample'), img) as Record<string, unknown>;
+  const size = { width: img.width, height: img.height, photo };
+  const params = op.sample(level, rng.fork('sample'), size) as Record<string, unknown>;
   const image = await applyParams(img, op, params, seed);
-  return { image, record: { type: op.id, code: op.code, level, seed, width: img.width, height: img.height, scale: Math.round(spatialScale(img) * 1e4) / 1e4, params } };
+  return { image, record: { type: op.id, code: op.code, level, seed, width: img.width, height: img.height, scale: Math.round(spatialScale(size) * 1e4) / 1e4, params } };
 }
 
 /** Apply already-resolved params with a seed (the apply half of degrade()); params are trusted. */

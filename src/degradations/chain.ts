@@ -93,6 +93,7 @@ export function defineChain(def: ChainDef) {
   });
   return defineSpec({
     id: def.id, code: def.code, aliases: def.aliases, summary: def.summary, model: def.model, kind: def.kind, random: true, levels, schema,
+    seedFree: def.components.every((c) => 'resize' in c || c.ops.every((o) => o.seedFree)),
     sample(level, rng, size) {
       // a resize takes the photograph's scale with it (a halved image sees streaks half as long)
       const photo = size.photo ?? { width: size.width, height: size.height };

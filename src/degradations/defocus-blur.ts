@@ -29,6 +29,7 @@ export default defineSpec({
   model: 'Geometric-optics pillbox PSF; ImageNet-C defocus radii 3-10 with alias sigma 0.1-0.5',
   kind: 'single',
   random: true,
+  seedFree: true,
   levels: DEFOCUS_RADII.map((r) => ({ summary: `disk radius ${r} px at 512 px short side` })),
   schema: defocusBlurSchema,
   sample(level, rng, size) {

@@ -61,6 +61,7 @@ export default defineSpec({
   model: 'Real-ESRGAN random_mixed_kernels and circular_lowpass_kernel, sizes grown with sigma',
   kind: 'single',
   random: true,
+  seedFree: true,
   levels: BLUR_SIGMAS.map((s) => ({ summary: `kernel sigma ${s} px at 512 px short side` })),
   schema: gaussianBlurSchema,
   sample(level, rng, size) {

@@ -19,18 +19,18 @@ import { defineSpec, spatialScale, r4 } from './spec.js';
 import { fields, num, vec3, type z } from './schema.js';
 
 export const hazeSchema = fields({
-  beta: num(0, 20, 'Scattering coefficient; the level sets it (0.25 ... 3.0); depth is in [dMin, 1].'),
-  airlight: vec3(0, 1, 'Atmospheric light RGB: grey U(0.7, 0.95) with a small tint.'),
+  beta: num(0, 20, 'Scattering coefficient; the level sets it (0.25 ... 3.5); depth is in [dMin, 1].'),
+  airlight: vec3(0, 1, 'Atmospheric light RGB: grey U(0.7, 1) (RESIDE range) with a small tint.'),
   rampWeight: num(0, 10, 'Weight of the vertical ramp cue (top is far), U(0.3, 1).'),
   darkWeight: num(0, 10, 'Weight of the dark-channel cue (bright, grey = far), U(0.2, 0.8).'),
   fieldWeight: num(0, 10, 'Weight of the smooth fractal field, U(0.1, 0.5).'),
   dMin: num(0, 1, 'Depth of the nearest point, U(0.1, 0.3).'),
   smooth: num(0, 1024, 'Depth smoothing sigma in pixels, 12 at a 512 px short side.'),
-  depthAdapt: num(0, 1, 'How much the estimated scene depth shortens the far plane of close-range scenes, U(0.6, 1) (0: every scene as deep as a landscape).'),
+  depthAdapt: num(0, 1, 'How much the estimated scene depth shortens the far plane of close-range scenes, U(0.2, 0.8) (0: every scene as deep as a landscape).'),
 });
 export type HazeParams = z.infer<typeof hazeSchema>;
 
-export const HAZE_BETAS = [0.25, 0.4, 0.55, 0.7, 0.9, 1.1, 1.35, 1.6, 1.9, 2.25, 2.6, 3.0] as const;
+export const HAZE_BETAS = [0.25, 0.4, 0.55, 0.7, 0.9, 1.1, 1.35, 1.6, 1.9, 2.3, 2.8, 3.5] as const;
 
 /**
  * I = J t + A (1 - t) with t = exp(-beta d), clamped to [0, 1]; d is a single-channel depth grid of w x h read
@@ -92,11 +92,11 @@ export function depthProxy(img: Image, p: HazeParams, rng: Rng): { grid: Float32
 }
 
 export function sampleHaze(beta: number, rng: Rng, size: { width: number; height: number }): HazeParams {
-  const a = rng.uniform(0.7, 0.95);
+  const a = rng.uniform(0.7, 1); // RESIDE draws A in [0.7, 1.0]
   const tint = [rng.uniform(-0.03, 0.03), rng.uniform(-0.03, 0.03), rng.uniform(-0.02, 0.05)];
   const wr = rng.uniform(0.3, 1), wd = rng.uniform(0.2, 0.8), wf = rng.uniform(0.1, 0.5);
   const dMin = rng.uniform(0.1, 0.3);
-  const depthAdapt = rng.uniform(0.6, 1);
+  const depthAdapt = rng.uniform(0.2, 0.8);
   return {
     beta: r4(beta),
     airlight: tint.map((t) => r4(Math.min(1, a + t))) as [number, number, number],

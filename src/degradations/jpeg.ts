@@ -33,6 +33,7 @@ export default defineSpec({
   model: 'IJG quality scaling of the standard tables, YCbCr 4:2:0, 8x8 DCT (sharp/libvips encoder)',
   kind: 'single',
   random: false,
+  seedFree: true,
   levels: JPEG_QUALITIES.map((q) => ({ summary: `quality ${q}, 4:2:0` })),
   schema: jpegSchema,
   sample(level) {

@@ -44,6 +44,7 @@ export default defineSpec({
   model: 'DPIR/KAIR utils_mosaic RGGB masks; bilinear and Malvar-He-Cutler 5x5 demosaic kernels',
   kind: 'single',
   random: false,
+  seedFree: true,
   levels: MOSAIC_LEVELS.map((l) => ({ summary: `${l.method} demosaic, sensor pitch ${l.pitch}x` })),
   schema: mosaicSchema,
   sample(level) {

@@ -13,12 +13,13 @@ import { defineSpec, spatialScale, r4 } from './spec.js';
 import { fields, list, num, vec2, type z } from './schema.js';
 
 export const motionBlurSchema = fields({
-  length: num(0, 4096, 'Largest extent of the path in pixels, scaled from the level (4 ... 44 px at a 512 px short side).'),
+  length: num(0, 4096, 'Largest extent of the path in pixels, scaled from the level (4 ... 58 px at a 512 px short side).'),
   points: list(vec2(-4096, 4096), 2, 1024, '32 path points [x, y] in pixels relative to the kernel centre (centroid at 0).'),
 });
 export type MotionBlurParams = z.infer<typeof motionBlurSchema>;
 
-export const MOTION_LENGTHS = [4, 6, 8, 10, 12, 15, 18, 22, 26, 31, 37, 44] as const;
+/** Trajectory extents at a 512 px short side; the top reaches the strongest of Levin et al.'s measured shakes. */
+export const MOTION_LENGTHS = [4, 6, 8, 10, 12, 15, 19, 24, 30, 40, 54, 80] as const;
 
 /** A unit-extent camera-shake trajectory (max |coordinate| extent 1), centred on its centroid. */
 export function shakeTrajectory(rng: Rng, nPoints = 32): [number, number][] {
@@ -77,6 +78,7 @@ export default defineSpec({
   model: 'Boracchi & Foi 2012 random-walk trajectories (as in DeblurGAN), rasterized at constant speed',
   kind: 'single',
   random: true,
+  seedFree: true,
   levels: MOTION_LENGTHS.map((l) => ({ summary: `trajectory extent ${l} px at 512 px short side` })),
   schema: motionBlurSchema,
   sample(level, rng, size) {

@@ -4,7 +4,7 @@
  * streaks composited with the "screen" blend of the Photoshop-made sets, 1 - (1 - B)(1 - S)).
  * Each layer is a sparse seed field (drops at a given density, random brightness) smeared by a motion kernel of the
  * streak length and angle. Three families, as the public sets differ (drawn per pair, independently of the level):
- * - light (45%, Rain100L / Rain800-like): sparse, bright, thin streaks at angles up to +-25 degrees, no veil;
+ * - light (45%, Rain100L / Rain800-like): sparse, bright, thin streaks, tilted up to +-28 degrees, no veil;
  * - heavy (30%, Rain100H-like): dense, long, thick, near-opaque streaks within a few degrees of vertical, a veil, a
  *   sharp background;
  * - dense (25%, DDN / Rain14000-like): many long, faint, near-vertical streaks under a strong rain-accumulation veil.
@@ -45,13 +45,13 @@ export type RainFamily = 'light' | 'heavy' | 'dense';
 interface FamilyTable {
   share: number; layers: [number, number]; density: [number, number]; length: [number, number]; width: [number, number];
   intensity: [number, number]; veil: [number, number]; attenuation: number; patchiness: number;
-  /** Base angle from vertical: uniform in +-uniform, or Gaussian with this sd clipped to +-clip, degrees. */
-  angle: { uniform?: number; sd?: number; clip?: number }; jitter: number;
+  /** Base angle from vertical, degrees: Gaussian with sd, or with probability `wide` a wider one (wideSd), clipped to +-clip. */
+  angle: { sd: number; wide: number; wideSd: number; clip: number }; jitter: number;
 }
 export const RAIN_FAMILIES: Readonly<Record<RainFamily, FamilyTable>> = {
-  light: { share: 0.45, layers: [1, 2], density: [0.0004, 0.0035], length: [24, 50], width: [1.0, 1.5], intensity: [0.9, 1.4], veil: [0, 0.02], attenuation: 1, patchiness: 0, angle: { uniform: 30 }, jitter: 3 },
-  heavy: { share: 0.3, layers: [2, 3], density: [0.0015, 0.005], length: [20, 45], width: [1.5, 2.4], intensity: [0.9, 1.3], veil: [0.01, 0.1], attenuation: 1, patchiness: 0.3, angle: { sd: 5, clip: 16 }, jitter: 1.5 },
-  dense: { share: 0.25, layers: [3, 3], density: [0.0012, 0.005], length: [60, 120], width: [1.0, 1.5], intensity: [0.25, 0.45], veil: [0.03, 0.2], attenuation: 0, patchiness: 2, angle: { sd: 7, clip: 25 }, jitter: 1 },
+  light: { share: 0.45, layers: [1, 2], density: [0.0003, 0.0025], length: [24, 50], width: [0.9, 1.4], intensity: [1.0, 1.6], veil: [0, 0.02], attenuation: 1, patchiness: 0, angle: { sd: 13, wide: 0, wideSd: 13, clip: 28 }, jitter: 3 },
+  heavy: { share: 0.3, layers: [2, 3], density: [0.0015, 0.005], length: [20, 45], width: [1.5, 2.4], intensity: [0.9, 1.3], veil: [0.01, 0.1], attenuation: 1, patchiness: 0.3, angle: { sd: 3, wide: 0.2, wideSd: 12, clip: 20 }, jitter: 1.5 },
+  dense: { share: 0.25, layers: [3, 3], density: [0.0012, 0.005], length: [60, 120], width: [1.0, 1.5], intensity: [0.25, 0.45], veil: [0.03, 0.2], attenuation: 0, patchiness: 2, angle: { sd: 2.5, wide: 0.25, wideSd: 20, clip: 30 }, jitter: 1 },
 };
 const FAMILY_ORDER: RainFamily[] = ['light', 'heavy', 'dense'];
 export const RAIN_LEVEL_COUNT = 12;
@@ -64,8 +64,9 @@ export function sampleRain(level: number, rng: Rng, scale: number, only?: RainFa
   const drawn = FAMILY_ORDER[rng.weighted(FAMILY_ORDER.map((f) => RAIN_FAMILIES[f].share))]!;
   const family = only ?? drawn; // `only`: one family (bench:realism matches each family to its real set)
   const f = RAIN_FAMILIES[family], t = (level - 1) / (RAIN_LEVEL_COUNT - 1);
-  const u = rng.uniform(-1, 1), g = rng.normal();
-  const base = (f.angle.uniform !== undefined ? u * f.angle.uniform : Math.max(-f.angle.clip!, Math.min(f.angle.clip!, g * f.angle.sd!))) * (Math.PI / 180);
+  const u = rng.next(), g = rng.normal();
+  const sd = u < f.angle.wide ? f.angle.wideSd : f.angle.sd;
+  const base = Math.max(-f.angle.clip, Math.min(f.angle.clip, g * sd)) * (Math.PI / 180);
   const air = rng.uniform(0.75, 0.95);
   const n = Math.round(lerp(f.layers, t));
   const layers: RainLayer[] = [];

@@ -39,8 +39,8 @@ export type Drop = RaindropParams['drops'][number];
 interface DropLevel { density: number; radius: number }
 /** Drops per 512 x 512 and median radius in px, at a 512 px short side. */
 export const DROP_LEVELS: readonly DropLevel[] = [
-  { density: 8, radius: 6 }, { density: 12, radius: 7 }, { density: 17, radius: 8 }, { density: 23, radius: 9 }, { density: 30, radius: 10 },
-  { density: 38, radius: 11 }, { density: 48, radius: 12 }, { density: 60, radius: 13.5 }, { density: 75, radius: 15 }, { density: 92, radius: 17 },
+  { density: 20, radius: 4 }, { density: 34, radius: 4.5 }, { density: 52, radius: 5 }, { density: 75, radius: 5.5 }, { density: 100, radius: 6 },
+  { density: 130, radius: 6.5 }, { density: 165, radius: 7 }, { density: 205, radius: 8 }, { density: 250, radius: 9 }, { density: 300, radius: 10 },
 ];
 
 export function sampleDrops(lv: DropLevel, rng: Rng, size: { width: number; height: number; photo?: { width: number; height: number } }): RaindropParams {
@@ -108,6 +108,7 @@ export default defineSpec({
   model: 'Qian et al. 2018 I = (1 - M) B + R; drop = small lens (ROLE-style shape and inverted fisheye view)',
   kind: 'single',
   random: true,
+  seedFree: true,
   levels: DROP_LEVELS.map((l) => ({ summary: `${l.density} drops per 512x512, median radius ${l.radius} px at 512 px short side` })),
   schema: raindropSchema,
   sample(level, rng, size) {

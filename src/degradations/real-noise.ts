@@ -36,14 +36,14 @@ export const realNoiseSchema = fields({
 /** The in-camera denoiser: Gaussian smoothing of the noise's luma and chroma (shared with low-light). */
 export function ispDenoiseSchema() {
   return fields({
-    luma: num(0, 8, 'Sigma (px) smoothing the noise\'s luma, U(0.45, 0.8): in-camera denoising and demosaicking correlate it.'),
+    luma: num(0, 8, 'Sigma (px) smoothing the noise\'s luma, U(0.35, 0.65): in-camera denoising and demosaicking correlate it.'),
     chroma: num(0, 16, 'Sigma (px) smoothing the noise\'s colour differences, U(3, 6): cameras suppress chroma noise hardest.'),
   }, 'In-camera denoiser: {luma, chroma} Gaussian sigmas applied to the noise, not the signal.');
 }
 
 /** Draws the denoiser (two uniforms), the same whatever the level. */
 export function sampleDenoise(rng: import('../rng.js').Rng): { luma: number; chroma: number } {
-  return { luma: r4(rng.uniform(0.45, 0.8)), chroma: r4(rng.uniform(3, 6)) };
+  return { luma: r4(rng.uniform(0.35, 0.65)), chroma: r4(rng.uniform(3, 6)) };
 }
 export type RealNoiseParams = z.infer<typeof realNoiseSchema>;
 

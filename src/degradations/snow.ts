@@ -18,8 +18,7 @@ import { fields, flag, int, list, num, vec3, type z } from './schema.js';
 
 export const snowSchema = fields({
   layers: list(fields({
-    count: int(0, 1e7, 'Flakes of this layer in the image: the level\'s density per 512x512 of the photograph times the image\'s area in those units.'),
-    pool: int(0, 1e7, 'Candidate flakes drawn (the top level\'s count x 1.5, whatever the level), so a level keeps the first count of the same flakes.'),
+    count: int(0, 1e7, 'Flakes of this layer in the image: the level\'s density per 512x512 of the photograph times the image\'s area in those units (a higher level draws more of the same flakes: the first ones are the lower level\'s).'),
     radius: num(0.05, 512, 'Median flake radius in pixels (scaled).'),
     sizeSpread: num(0, 2, 'Log-normal spread of flake radii (sd of ln r).'),
     streak: num(0, 4096, 'Median fall streak length in pixels (scaled).'),
@@ -38,14 +37,12 @@ export type SnowLayer = SnowParams['layers'][number];
 
 export const SNOW_DENSITY = [120, 200, 320, 480, 680, 920, 1200, 1550, 1950, 2400] as const;
 const SNOW_VEIL = [0, 0, 0, 0.02, 0.04, 0.06, 0.09, 0.12, 0.16, 0.2] as const;
-/** The most flakes per 512 x 512 (candidate draws are made up to it, whatever the level). */
-const MAX_DENSITY = 2400;
 /** Share of the flakes, radius, streak, blur and opacity per layer, at a 512 px short side. */
 const CLASS = [
   { share: 0.55, radius: 0.8, streak: 2, blur: 0.6, opacity: 0.55, bokeh: false }, // far, small (Snow100K S)
   { share: 0.3, radius: 1.6, streak: 5, blur: 0.4, opacity: 0.8, bokeh: false }, // middle (M)
   { share: 0.13, radius: 3.2, streak: 10, blur: 0.8, opacity: 0.9, bokeh: false }, // near, large (L)
-  { share: 0.02, radius: 14, streak: 0, blur: 4, opacity: 0.35, bokeh: true }, // at the lens: out-of-focus discs
+  { share: 0.008, radius: 14, streak: 0, blur: 4, opacity: 0.35, bokeh: true }, // at the lens: out-of-focus discs
 ];
 
 export function sampleSnow(levelIndex: number, rng: Rng, size: { width: number; height: number; photo?: { width: number; height: number } }): SnowParams {
@@ -58,7 +55,7 @@ export function sampleSnow(levelIndex: number, rng: Rng, size: { width: number; 
   const area = (size.width * size.height) / (REFERENCE_SHORT_SIDE * s) ** 2; // in 512 x 512 units of the photograph
   return {
     layers: CLASS.map((c, i) => ({
-      count: Math.round(density * c.share * area), pool: Math.ceil(MAX_DENSITY * c.share * area * 1.5) + 1, radius: r4(c.radius * sizeJ[i]! * s), sizeSpread: 0.35,
+      count: Math.round(density * c.share * area), radius: r4(c.radius * sizeJ[i]! * s), sizeSpread: 0.35,
       streak: r4(c.streak * s * (1 + levelIndex / 10)), streakSpread: 0.6, angleSpread: r4(gust),
       blur: r4(c.blur * s), opacity: c.opacity, bokeh: c.bokeh,
     })),
@@ -69,18 +66,16 @@ export function sampleSnow(levelIndex: number, rng: Rng, size: { width: number; 
 }
 
 /**
- * Snow mask z in [0, 1]; each layer draws the same candidate flakes whatever its density (position, size, streak,
- * direction: four uniforms and a normal per candidate), so counts only decide how many are kept.
+ * Snow mask z in [0, 1]; each layer draws its flakes in the same order whatever its count (position, size, streak,
+ * direction: four uniforms and a normal each, from the layer's own generator), so a count keeps the first ones.
  */
 export function snowMask(W: number, H: number, p: SnowParams, rng: Rng): Float32Array {
   const z = new Float32Array(W * H);
   p.layers.forEach((layer, li) => {
     const lr = rng.fork(`layer${li}`);
-    const want = Math.min(layer.count, layer.pool);
     const plane = new Float32Array(W * H);
-    for (let i = 0; i < layer.pool; i++) {
+    for (let i = 0; i < layer.count; i++) {
       const x = lr.next() * W, y = lr.next() * H, g = lr.normal(), us = lr.next(), ua = lr.next();
-      if (i >= want) continue;
       const r = Math.max(0.4, layer.radius * Math.exp(layer.sizeSpread * g));
       if (layer.bokeh) { disc(plane, W, H, x, y, r + layer.blur, Math.max(0.8, layer.blur)); continue; }
       const len = layer.streak * Math.max(0, 1 + layer.streakSpread * (2 * us - 1));

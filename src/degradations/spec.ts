@@ -53,6 +53,8 @@ export interface DegradationSpec<P extends object = Record<string, unknown>> {
   kind: 'single' | 'mixed';
   /** False for operators whose output is fully determined by the level (no seed dependence). */
   random: boolean;
+  /** True when apply() draws no randomness: the recorded params alone decide the output (tested). */
+  seedFree?: boolean;
   /** Ordered: index 0 is level 1, the mildest. */
   levels: readonly LevelDoc[];
   /** The one definition of the params: type, validation at every depth, `uir list` text and JSON Schema. */

@@ -311,13 +311,17 @@ export interface BlobStats {
 /**
  * Bright blob statistics of an image: the luma minus its Gaussian (sigma s) background, thresholded, connected
  * components (4-neighbour) of 4+ pixels. For flakes and drops, with or without a clean reference (the residual when
- * gt is given; else the image's own local contrast).
+ * gt is given; else the image's own local contrast); `white` keeps only bright, nearly neutral pixels (snow).
  */
-export function blobStats(lq: Image, gt?: Image, o: { sigma?: number; threshold?: number } = {}): BlobStats {
+export function blobStats(lq: Image, gt?: Image, o: { sigma?: number; threshold?: number; white?: boolean } = {}): BlobStats {
   const W = lq.width, H = lq.height, yl = luma601(planes(lq));
   const base = gt ? luma601(planes(gt)) : blurPlane(yl, W, H, o.sigma ?? 8);
-  const d = new Float32Array(W * H);
-  for (let i = 0; i < d.length; i++) d[i] = yl[i]! - base[i]!;
+  const d = new Float32Array(W * H), P = o.white ? planes(lq) : null;
+  for (let i = 0; i < d.length; i++) {
+    d[i] = yl[i]! - base[i]!;
+    // white blobs only (snow): nearly neutral and bright
+    if (P && (Math.max(P[0][i]!, P[1][i]!, P[2][i]!) - Math.min(P[0][i]!, P[1][i]!, P[2][i]!) > 40 || yl[i]! < 150)) d[i] = 0;
+  }
   const thr = o.threshold ?? 12;
   const label = new Int32Array(W * H).fill(-1);
   const sizes: number[] = [], sharp: number[] = [];
