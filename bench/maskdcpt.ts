@@ -19,7 +19,8 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../src/model/backend.js';
-import { train, loadCheckpoint, saveCheckpoint } from '../src/model/train.js';
+import { train } from '../src/model/train.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/model/checkpoint.js';
 import { MaskDcpt, makeConfig } from '../src/model/maskdcpt.js';
 import { planRestore, restoreImage } from '../src/model/restore.js';
 import { classifyImage } from '../src/model/classify.js';
@@ -69,13 +70,13 @@ async function main(): Promise<void> {
   let t = performance.now();
   execFileSync(process.execPath, [path.join(root, 'bin', 'uir.js'), 'build-dataset', '-r', path.join(root, 'recipes', '5d.json'), '-s', `${shared}/Kodak24/gt/*.png`, '-o', data, '--progress', 'none'], { stdio: 'inherit' });
   console.log(`5D dataset from Kodak24: ${secs(t)}`);
-  const common = { manifest: data, arch, batch, patch, seed: 0, split: 'train', balance: true, lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 1_000_000, resume: false, backend: 'wasm' as const, maskRatio: 0.5, maskPatch: 16, progress: 'plain' as const };
+  const common = { data, arch, batch, patch, seed: 0, split: 'train' as const, balance: true, ckptEvery: 1_000_000, backend: 'wasm' as const, progress: 'plain' as const };
 
   // fine-tuning recipe (no mask, L1, cosine LR, EMA), shared by the fine-tuned arm and both scratch arms
   const fineTune = (out: string, steps: number, init: string): ReturnType<typeof train> =>
-    train({ ...common, out: path.join(work, out), steps, lrDecoder: 3e-4, finetune: { init, ema: 0.999 } });
+    train({ ...common, objective: 'finetune', out: path.join(work, out), steps, lrEncoder: 3e-4, lrDecoder: 3e-4, init, ema: 0.999 });
   t = performance.now();
-  const pre = await train({ ...common, out: path.join(work, 'pretrain'), steps: P, patch: prePatch, batch: preBatch });
+  const pre = await train({ ...common, out: path.join(work, 'pretrain'), steps: P, patch: prePatch, batch: preBatch, lrEncoder: 3e-4, lrDecoder: 1e-4, maskRatio: 0.5, maskPatch: 16 });
   const tPre = secs(t);
   t = performance.now();
   const ft = await fineTune('finetune', F, pre.checkpoint);

@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../src/model/backend.js';
 import { AdamW } from '../src/model/optim.js';
-import { buildReplica, type ReplicaBatch } from '../src/model/replica.js';
+import type { ReplicaBatch } from '../src/model/replica.js';
+import { benchSpec, buildReplica } from './nafnet-replica.js';
 import { DataParallel } from '../src/model/parallel.js';
 import { Rng } from '../src/rng.js';
 
@@ -33,8 +34,8 @@ function heapBytes(): number {
 
 /** Timed steps of the bench network with `threads` data-parallel replicas (this thread and threads - 1 workers). */
 async function benchWidth(width: number, threads: number): Promise<{ imgs: number; heap: number; profile: [string, number, number][] }> {
-  const spec = { kind: 'nafnet-bench', width } as const;
-  const replica = buildReplica(spec);
+  const spec = benchSpec(width);
+  const replica = buildReplica(spec.options);
   const dp = await DataParallel.create(spec, replica, threads);
   const rng = new Rng('bench-train-data');
   const batch: ReplicaBatch = {

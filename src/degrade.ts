@@ -23,7 +23,7 @@ export interface DegradationRecord {
 
 export function checkLevel(op: AnySpec, level: number): void {
   if (!Number.isInteger(level) || level < 1 || level > op.levels.length) {
-    throw new UsageError(`--level: ${op.id} has levels 1-${op.levels.length}, received ${level}`);
+    throw new UsageError(`{level}: ${op.id} has levels 1-${op.levels.length}, received ${level}`);
   }
 }
 

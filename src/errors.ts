@@ -3,8 +3,28 @@
  * Anything else that escapes is a bug and is printed with its stack.
  */
 
-/** Wrong flags or arguments on the command line (exit 2). */
-export class UsageError extends Error {
+/**
+ * Messages name the options they are about as {field} (`{maskRatio}: expected 0 <= ratio < 1`): read from the
+ * library, the field's name is printed (`maskRatio: ...`); the CLI prints its flag instead (`--mask-ratio: ...`,
+ * src/cli/options.ts flagFor). `template` keeps the text with its placeholders.
+ */
+export function renderFields(text: string, name: (field: string) => string = (f) => f): string {
+  return text.replace(/\{([a-zA-Z][\w.]*)\}/g, (_, f: string) => name(f));
+}
+
+/** The base of uir's errors: a message that may name option fields as {field}. */
+export class UirError extends Error {
+  readonly template: string;
+  constructor(text: string, options?: { cause?: unknown }) {
+    super(renderFields(text), options);
+    this.template = text;
+  }
+  /** The message with each field named by `name` (the CLI passes its flag names). */
+  renderWith(name: (field: string) => string): string { return renderFields(this.template, name); }
+}
+
+/** Wrong options or arguments (exit 2). */
+export class UsageError extends UirError {
   override name = 'UsageError';
 }
 
@@ -12,7 +32,7 @@ export class UsageError extends Error {
 export interface FieldProblem { path: string; message: string }
 
 /** Invalid configuration: carries every field problem found (exit 3). */
-export class ConfigError extends Error {
+export class ConfigError extends UirError {
   override name = 'ConfigError';
   readonly problems: FieldProblem[];
   constructor(problems: FieldProblem[] | string, options?: { cause?: unknown }) {
@@ -23,32 +43,32 @@ export class ConfigError extends Error {
 }
 
 /** Bad input data: unreadable, truncated or non-image files, pixel limits, missing paths (exit 4). */
-export class InputError extends Error {
+export class InputError extends UirError {
   override name = 'InputError';
 }
 
 /** The output location cannot be written (read-only, full disk) (exit 5). */
-export class OutputError extends Error {
+export class OutputError extends UirError {
   override name = 'OutputError';
 }
 
 /** Not enough memory for the work asked (an image pass, a batch): says what to lower (exit 6). */
-export class ResourceError extends Error {
+export class ResourceError extends UirError {
   override name = 'ResourceError';
 }
 
 /** Another command holds the dataset (its lock): names the holder (exit 7). */
-export class BusyError extends Error {
+export class BusyError extends UirError {
   override name = 'BusyError';
 }
 
 /** A long job was stopped by the user (Ctrl-C); what was done is kept (exit 130, as shells report SIGINT). */
-export class InterruptedError extends Error {
+export class InterruptedError extends UirError {
   override name = 'InterruptedError';
 }
 
 /** A check found problems (e.g. `uir manifest verify`); the report was already printed (exit 1). */
-export class CheckFailedError extends Error {
+export class CheckFailedError extends UirError {
   override name = 'CheckFailedError';
 }
 

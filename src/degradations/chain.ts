@@ -12,7 +12,7 @@ import type { AnySpec, ImageSize, LevelDoc } from './spec.js';
 import { defineSpec } from './spec.js';
 import { resize, type ResizeMode } from '../imgproc/resize.js';
 import { ConfigError } from '../errors.js';
-import { choice, fields, int, z } from './schema.js';
+import { choice, fields, int, z } from '../schema.js';
 
 export interface OperatorComponent {
   /** Candidate operators: one is drawn per pair, uniformly and independently of the level. */

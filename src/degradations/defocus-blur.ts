@@ -7,7 +7,7 @@ import { clamp01 } from '../image.js';
 import { convolveTaps, kernelTaps, gaussianBlur } from '../imgproc/filter.js';
 import { diskKernel } from '../imgproc/kernels.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
-import { fields, num, type z } from './schema.js';
+import { fields, num, type z } from '../schema.js';
 
 export const defocusBlurSchema = fields({
   radius: num(0.1, 1024, 'Disk radius in pixels, scaled from the level (1 ... 10 px at a 512 px short side).'),

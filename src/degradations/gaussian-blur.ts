@@ -9,7 +9,7 @@ import { clamp01 } from '../image.js';
 import { convolveKernel, convolveSeparable, gaussianKernel1d } from '../imgproc/filter.js';
 import { blurKernel, type BlurKernelParams, type BlurKernelKind } from '../imgproc/kernels.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
-import { choice, fields, int, num } from './schema.js';
+import { choice, fields, int, num } from '../schema.js';
 
 export type GaussianBlurParams = BlurKernelParams;
 

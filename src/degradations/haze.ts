@@ -16,7 +16,7 @@ import { boxBlurPlane } from '../imgproc/filter.js';
 import { fractalNoise } from '../imgproc/noise-field.js';
 import * as wasm from '../imgproc/wasm.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
-import { fields, num, vec3, type z } from './schema.js';
+import { fields, num, vec3, type z } from '../schema.js';
 
 export const hazeSchema = fields({
   beta: num(0, 20, 'Scattering coefficient; the level sets it (0.25 ... 3.5); depth is in [dMin, 1].'),

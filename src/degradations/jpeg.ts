@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import type { Image } from '../image.js';
 import { toUint8, imageFromBytes } from '../image.js';
 import { defineSpec } from './spec.js';
-import { choice, fields, int, type z } from './schema.js';
+import { choice, fields, int, type z } from '../schema.js';
 
 export const jpegSchema = fields({
   quality: int(1, 100, 'IJG quality factor; the level sets it (95 at level 1 ... 5 at level 15).'),

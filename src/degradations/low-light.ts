@@ -15,7 +15,7 @@ import type { Rng } from '../rng.js';
 import { clamp01 } from '../image.js';
 import { sampleCamera, capture } from '../imgproc/camera.js';
 import { defineSpec, r4 } from './spec.js';
-import { fields, num, type z } from './schema.js';
+import { fields, num, type z } from '../schema.js';
 import { cameraSchema, ispDenoiseSchema, sampleDenoise } from './real-noise.js';
 
 export const lowLightSchema = fields({

@@ -16,7 +16,7 @@ import { clamp01 } from '../image.js';
 import { mosaic, demosaic } from '../imgproc/bayer.js';
 import { jpegRoundTrip } from './jpeg.js';
 import { defineSpec, r4 } from './spec.js';
-import { fields, int, num } from './schema.js';
+import { fields, int, num } from '../schema.js';
 
 export interface MoireParams {
   /** Screen pixels per sensor pixel (near 1 the beat is slow and wide). */

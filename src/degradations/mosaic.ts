@@ -10,7 +10,7 @@ import { clamp01 } from '../image.js';
 import { mosaic, demosaic, type DemosaicMethod } from '../imgproc/bayer.js';
 import { resize } from '../imgproc/resize.js';
 import { defineSpec } from './spec.js';
-import { choice, fields, num } from './schema.js';
+import { choice, fields, num } from '../schema.js';
 
 export interface MosaicParams {
   /** Sensor pixel pitch relative to the output pixel (1 = same resolution). */

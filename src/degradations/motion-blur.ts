@@ -10,7 +10,7 @@ import { clamp01 } from '../image.js';
 import { convolveTaps, kernelTaps } from '../imgproc/filter.js';
 import { pathKernel } from '../imgproc/kernels.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
-import { fields, list, num, vec2, type z } from './schema.js';
+import { fields, list, num, vec2, type z } from '../schema.js';
 
 export const motionBlurSchema = fields({
   length: num(0, 4096, 'Largest extent of the path in pixels, scaled from the level (4 ... 58 px at a 512 px short side).'),

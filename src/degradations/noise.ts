@@ -9,7 +9,7 @@ import { byteImageFromKernel, clamp01, type Image } from '../image.js';
 import { Rng, logGamma } from '../rng.js';
 import * as wasm from '../imgproc/wasm.js';
 import { defineSpec, r4 } from './spec.js';
-import { choice, fields, flag, num, type z } from './schema.js';
+import { choice, fields, flag, num, type z } from '../schema.js';
 
 export const noiseSchema = fields({
   variant: choice(['gaussian', 'poisson', 'salt-pepper'], 'Noise model, drawn with probabilities 0.6 / 0.25 / 0.15.'),

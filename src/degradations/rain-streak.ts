@@ -20,7 +20,7 @@ import { convolveTaps, kernelTaps, gaussianBlur, blurPlane } from '../imgproc/fi
 import { lineKernel } from '../imgproc/kernels.js';
 import { fractalNoise } from '../imgproc/noise-field.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
-import { fields, list, num, type z } from './schema.js';
+import { fields, list, num, type z } from '../schema.js';
 
 export const rainStreakSchema = fields({
   layers: list(fields({

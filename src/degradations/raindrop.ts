@@ -16,7 +16,7 @@ import type { Image } from '../image.js';
 import type { Rng } from '../rng.js';
 import { gaussianBlur, blurPlane, reflect101 } from '../imgproc/filter.js';
 import { defineSpec, spatialScale, r4, REFERENCE_SHORT_SIDE } from './spec.js';
-import { fields, list, num, type z } from './schema.js';
+import { fields, list, num, type z } from '../schema.js';
 
 export const raindropSchema = fields({
   drops: list(fields({

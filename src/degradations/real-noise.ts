@@ -14,7 +14,7 @@ import { defineSpec } from './spec.js';
 import { sampleCamera, capture } from '../imgproc/camera.js';
 import { jpegRoundTrip } from './jpeg.js';
 import { clamp01 } from '../image.js';
-import { fields, int, num, z } from './schema.js';
+import { fields, int, num, z } from '../schema.js';
 import { r4 } from './spec.js';
 
 /** A random camera of Brooks et al.: its colour matrix and gains (shared with low-light). */

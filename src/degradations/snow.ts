@@ -14,7 +14,7 @@
 import type { Image } from '../image.js';
 import type { Rng } from '../rng.js';
 import { defineSpec, spatialScale, r4, REFERENCE_SHORT_SIDE } from './spec.js';
-import { fields, flag, int, list, num, vec3, type z } from './schema.js';
+import { fields, flag, int, list, num, vec3, type z } from '../schema.js';
 
 export const snowSchema = fields({
   layers: list(fields({

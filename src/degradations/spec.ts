@@ -9,7 +9,7 @@
  */
 import type { Image } from '../image.js';
 import type { Rng } from '../rng.js';
-import { docOf, z, type ParamsSchema } from './schema.js';
+import { docOf, z, type ParamsSchema } from '../schema.js';
 
 /** Short side, in pixels, that spatial parameters in level tables refer to; they are scaled to the image. */
 export const REFERENCE_SHORT_SIDE = 512;

@@ -5,7 +5,7 @@
  */
 import type { AnySpec } from './spec.js';
 import { ConfigError } from '../errors.js';
-import { check, problems, shown } from './schema.js';
+import { check, problems, shown } from '../schema.js';
 
 export function validateParams(op: AnySpec, params: unknown, prefix = op.id): Record<string, unknown> {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {

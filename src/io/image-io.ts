@@ -84,7 +84,7 @@ export async function decodeImage(buf: Buffer, name: string, opts: ReadOptions =
   const width = meta.width ?? 0, height = meta.height ?? 0;
   checkPixels(name, width, height, maxPixels);
   const hadAlpha = !!meta.hasAlpha;
-  if (hadAlpha && opts.alpha === 'reject') throw new InputError(`${name}: has an alpha channel (alpha inputs are rejected by --alpha reject)`);
+  if (hadAlpha && opts.alpha === 'reject') throw new InputError(`${name}: has an alpha channel (alpha inputs are refused with alpha: 'reject')`);
   const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
   const info: ImageSourceInfo = {
     format: meta.format, bitDepth: sixteen ? 16 : 8, sourceChannels: meta.channels ?? 3,
@@ -148,7 +148,7 @@ function decodeBmpImage(buf: Buffer, name: string, maxPixels: number, opts: Read
     throw new InputError(`${name}: cannot decode bmp (${firstLine(err)})`, { cause: err });
   }
   const hadAlpha = decoded.channels === 4;
-  if (hadAlpha && opts.alpha === 'reject') throw new InputError(`${name}: has an alpha channel (alpha inputs are rejected by --alpha reject)`);
+  if (hadAlpha && opts.alpha === 'reject') throw new InputError(`${name}: has an alpha channel (alpha inputs are refused with alpha: 'reject')`);
   const n = decoded.width * decoded.height, ch = decoded.channels, pixels = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) {
     const a = hadAlpha ? decoded.data[i * 4 + 3]! / 255 : 1;

@@ -69,7 +69,7 @@ function isCorrupt(e: unknown): boolean {
 
 /** The one line a damaged manifest gives, wherever SQLite notices it. */
 export function corruptError(file: string, e: unknown): InputError {
-  return new InputError(`${file}: the manifest is damaged (${(e as Error).message}); \`uir manifest verify\` checks the files it lists, and a rebuild with the same recipe and seed into a fresh --out remakes it`, { cause: e });
+  return new InputError(`${file}: the manifest is damaged (${(e as Error).message}); \`uir manifest verify\` checks the files it lists, and a rebuild with the same recipe and seed into a fresh {out} remakes it`, { cause: e });
 }
 
 /**

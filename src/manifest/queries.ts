@@ -13,7 +13,7 @@ export function whereClause(f: PairFilter): { sql: string; args: unknown[] } {
   if (f.type?.length) inList('type', f.type.map((t) => getOperator(t).id));
   if (f.level?.length) inList('level', f.level);
   if (f.split?.length) {
-    for (const s of f.split) if (!['train', 'val', 'test'].includes(s)) throw new UsageError(`--split: expected train, val or test, received '${s}'`);
+    for (const s of f.split) if (!['train', 'val', 'test'].includes(s)) throw new UsageError(`{split}: expected train, val or test, received '${s}'`);
     inList('split', f.split);
   }
   if (f.real !== undefined) { parts.push('real = ?'); args.push(f.real ? 1 : 0); }

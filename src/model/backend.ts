@@ -53,7 +53,7 @@ export async function selectBackend(choice: BackendChoice = 'auto', log: (line: 
   } else if (choice === 'tensorflow') {
     if (await tryImport('@tensorflow/tfjs-node-gpu')) info = { name: 'tensorflow', gpu: true, reason: 'requested; @tensorflow/tfjs-node-gpu is installed' };
     else if (await tryImport('@tensorflow/tfjs-node')) info = { name: 'tensorflow', gpu: false, reason: 'requested; @tensorflow/tfjs-node (CPU) is installed' };
-    else throw new UsageError(`--backend tensorflow: neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed; ${GPU_HELP}`);
+    else throw new UsageError(`{backend} tensorflow: neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed; ${GPU_HELP}`);
     await tf.setBackend('tensorflow');
   } else {
     if (await tryImport('@tensorflow/tfjs-node-gpu').catch(() => false)) {

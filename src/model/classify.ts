@@ -40,12 +40,12 @@ export async function classifyImage(model: MaskDcpt, img: Image, o: { crop: numb
     try { return t.dataSync() as Float32Array; } finally { t.dispose(); }
   });
   if (perPixel * W * H <= budget.bytes) {
-    const probs = pass(padReflect(img, W, H), 1, W, H, '--memory-limit');
+    const probs = pass(padReflect(img, W, H), 1, W, H, '{memoryLimit}');
     return { probs, policy: { mode: 'whole', width: W, height: H } };
   }
   const c = Math.max(mult, Math.floor(o.crop / mult) * mult);
   const perCrop = perPixel * c * c;
-  if (perCrop > budget.bytes) throw new ResourceError(`${name} (${img.width}x${img.height}): one ${c}x${c} crop needs about ${formatBytes(perCrop)}, more than ${formatBytes(budget.bytes)} (${budget.why}); raise --memory-limit or use a smaller network`);
+  if (perCrop > budget.bytes) throw new ResourceError(`${name} (${img.width}x${img.height}): one ${c}x${c} crop needs about ${formatBytes(perCrop)}, more than ${formatBytes(budget.bytes)} (${budget.why}); raise {memoryLimit} or use a smaller network`);
   const padded = img.width >= c && img.height >= c ? null : padReflect(img, Math.max(c, img.width), Math.max(c, img.height));
   const src = padded ?? img.data, SW = padded ? Math.max(c, img.width) : img.width, SH = padded ? Math.max(c, img.height) : img.height;
   const cols = Math.min(MAX_GRID, Math.ceil(SW / c)), rows = Math.min(MAX_GRID, Math.ceil(SH / c));

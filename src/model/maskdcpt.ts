@@ -5,25 +5,14 @@
  * conv, as the paper suggests) predicts the clean image. Loss: L1(clean, reconstruction) + focal loss (gamma 2).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { conv } from './archs/nafnet.js';
-import { buildNet, type Masker, type NetConfig, type RestorationNet } from './archs/net.js';
+import type { Masker, RestorationNet } from './archs/net.js';
+import { ARCH_PRESETS, buildNet, type NetConfig } from './archs/index.js';
 import { ParamStore } from './params.js';
-import { layerNorm } from './ops.js';
+import { conv, layerNorm } from './ops.js';
 import { maskTensor, type PatchMask } from './mask.js';
 import { Rng } from '../rng.js';
 import { UsageError } from '../errors.js';
-
-export const ARCH_PRESETS: Record<string, NetConfig> = {
-  /** The paper's NAFNet 5D configuration (~68M parameters with the heads). */
-  'nafnet-5d': { family: 'nafnet', eps: 1e-5, width: 64, encBlocks: [1, 1, 1, 28], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
-  /** Restormer as released (dim 48, blocks [4, 6, 6, 8], 4 refinement blocks, heads [1, 2, 4, 8], GDFN factor 2.66). */
-  'restormer': { family: 'restormer', width: 48, blocks: [4, 6, 6, 8], heads: [1, 2, 4, 8], refinement: 4, ffnFactor: 2.66 },
-  /** CPU presets. */
-  'nafnet-small': { family: 'nafnet', eps: 1e-5, width: 16, encBlocks: [1, 1, 1, 1], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
-  'nafnet-tiny': { family: 'nafnet', eps: 1e-5, width: 8, encBlocks: [1, 1], middleBlocks: 1, decBlocks: [1, 1] },
-  'restormer-small': { family: 'restormer', width: 16, blocks: [1, 1, 1, 1], heads: [1, 2, 4, 8], refinement: 1, ffnFactor: 2.66 },
-  'restormer-tiny': { family: 'restormer', width: 8, blocks: [1, 1], heads: [1, 2], refinement: 1, ffnFactor: 2.66 },
-};
+import { RUN_DEFAULTS } from './defaults.js';
 
 export interface MaskDcptConfig {
   arch: string; net: NetConfig; classes: string[]; headWidth: number; maskPatch: number; maskRatio: number;
@@ -38,8 +27,8 @@ export interface MaskDcptConfig {
 
 export function makeConfig(arch: string, classes: string[], o: { maskPatch?: number; maskRatio?: number; headWidth?: number } = {}): MaskDcptConfig {
   const net = ARCH_PRESETS[arch];
-  if (!net) throw new UsageError(`--arch: unknown architecture '${arch}'; valid: ${Object.keys(ARCH_PRESETS).join(', ')}`);
-  return { arch, net, classes, headWidth: o.headWidth ?? (net.width >= 48 ? 64 : 32), maskPatch: o.maskPatch ?? 16, maskRatio: o.maskRatio ?? 0.5, headPool: 4 };
+  if (!net) throw new UsageError(`{arch}: unknown architecture '${arch}'; valid: ${Object.keys(ARCH_PRESETS).join(', ')}`);
+  return { arch, net, classes, headWidth: o.headWidth ?? (net.width >= 48 ? 64 : 32), maskPatch: o.maskPatch ?? RUN_DEFAULTS.maskPatch, maskRatio: o.maskRatio ?? RUN_DEFAULTS.maskRatio, headPool: 4 };
 }
 
 export class MaskDcpt {

@@ -28,7 +28,7 @@ export function checkFits(what: { width: number; batch: number; patch: number; b
   const need = estimateStepBytes(what.width, what.batch, what.patch, what.blocks);
   if (need <= limit) return;
   const batch = Math.max(1, Math.floor(what.batch * (limit - 200 * 1024 ** 2) / (need - 200 * 1024 ** 2)));
-  throw new ConfigError([{ path: '--batch/--patch', message: `batch ${what.batch} of ${what.patch}x${what.patch} at width ${what.width} needs about ${formatBytes(need)} of wasm heap (limit 4 GiB): lower --batch to ${batch} or less, or --patch, or train with --backend tensorflow` }]);
+  throw new ConfigError([{ path: '{batch}/{patch}', message: `batch ${what.batch} of ${what.patch}x${what.patch} at width ${what.width} needs about ${formatBytes(need)} of wasm heap (limit 4 GiB): lower {batch} to ${batch} or less, or {patch}, or train with {backend} tensorflow` }]);
 }
 
 /**
@@ -77,11 +77,11 @@ export function inferenceBudget(limit?: number): MemoryBudget {
   if (tf.getBackend() === 'wasm') {
     const left = WASM_HEAP_LIMIT - 256 * 1024 ** 2 - inUse;
     const want = limit ?? WASM_INFERENCE_DEFAULT;
-    const why = limit !== undefined && limit <= left ? `--memory-limit ${formatBytes(limit)}` : limit === undefined && want <= left ? 'the default budget: 3 GiB of the 4 GiB wasm heap' : `what the 4 GiB wasm heap has left, ${formatBytes(inUse)} being in use`;
+    const why = limit !== undefined && limit <= left ? `{memoryLimit} ${formatBytes(limit)}` : limit === undefined && want <= left ? 'the default budget: 3 GiB of the 4 GiB wasm heap' : `what the 4 GiB wasm heap has left, ${formatBytes(inUse)} being in use`;
     return { bytes: Math.max(0, Math.min(want, left)), why };
   }
   const want = limit ?? os.totalmem() / 2;
-  return { bytes: want, why: limit !== undefined ? `--memory-limit ${formatBytes(limit)}` : `half of this machine's ${formatBytes(os.totalmem())}` };
+  return { bytes: want, why: limit !== undefined ? `{memoryLimit} ${formatBytes(limit)}` : `half of this machine's ${formatBytes(os.totalmem())}` };
 }
 
 /** What bytesPerPixel measures: the restoration output alone, or the classifier's logits too. */

@@ -68,3 +68,9 @@ export function pixelUnshuffle(x: tf.Tensor4D, r: number): tf.Tensor4D {
     return tf.reshape(p, [n, h / r, w / r, c * r * r]) as tf.Tensor4D;
   });
 }
+
+/** A 2-D convolution (HWIO weights) with an optional bias: the one layer every network and head here shares. */
+export function conv(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor | null, stride = 1, pad: 'same' | 'valid' = 'same'): tf.Tensor4D {
+  const y = tf.conv2d(x, w as tf.Tensor4D, stride, pad);
+  return b ? tf.add(y, b) : y;
+}

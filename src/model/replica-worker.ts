@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.js';
-import { buildReplica } from './replica.js';
+import { loadReplica } from './replica.js';
 import { isWasmOom } from './memory.js';
 import { heapView } from './kernels/register.js';
 import type { WorkerInit, WorkerReply, WorkerStep } from './parallel.js';
@@ -17,7 +17,7 @@ const send = (m: WorkerReply): void => port.postMessage(m);
 
 try {
   await selectBackend('wasm');
-  const replica = buildReplica(init.spec);
+  const replica = await loadReplica(init.spec);
   const vars = init.names.map((n) => {
     const v = replica.vars.get(n);
     if (!v) throw new Error(`replica has no variable ${n}`);

@@ -4,18 +4,21 @@
  *
  * Inputs travel as flat typed arrays with their batch size, so a batch splits by sample between replicas.
  */
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { Nafnet } from './archs/nafnet.js';
-import { ParamStore } from './params.js';
+import { builtFileBeside } from '../paths.js';
 import { MaskDcpt, maskdcptLoss, type MaskDcptConfig } from './maskdcpt.js';
 import type { PatchMask } from './mask.js';
-import { Rng } from '../rng.js';
 
-export type ReplicaSpec =
-  /** The NAFNet of ../shared/bench/torch_nafnet_bench.py with its 19-way head (bench:train). */
-  | { kind: 'nafnet-bench'; width: number }
-  /** MaskDCPT pre-training (mask, L1 + focal) or fine-tuning (no mask, L1 only). */
-  | { kind: 'maskdcpt'; config: MaskDcptConfig; finetune: boolean };
+/** MaskDCPT pre-training (mask, L1 + focal) or fine-tuning (no mask, L1 only). */
+export interface MaskDcptReplicaSpec { kind: 'maskdcpt'; config: MaskDcptConfig; finetune: boolean }
+/**
+ * A replica defined outside the library (bench:train's network, a user's model): `module`, a file URL, exports
+ * `buildReplica(options, seed)`, which each worker imports.
+ */
+export interface ModuleReplicaSpec { kind: 'module'; module: string; options: unknown }
+export type ReplicaSpec = MaskDcptReplicaSpec | ModuleReplicaSpec;
 
 /** One batch (or a slice of one): images NHWC, int labels, and for MaskDCPT pre-training the mask's visible cells. */
 export interface ReplicaBatch {
@@ -36,27 +39,18 @@ export interface Replica {
   model?: MaskDcpt;
 }
 
-export function buildReplica(spec: ReplicaSpec, seed: number | string = 0, existing?: MaskDcpt): Replica {
-  if (spec.kind === 'nafnet-bench') {
-    const net = new Nafnet({ width: spec.width, encBlocks: [1, 1, 1, 1], middleBlocks: 1, decBlocks: [1, 1, 1, 1] }, seed);
-    const head = new ParamStore(new Rng('bench-head'));
-    head.uniform('weight', [spec.width, 19], spec.width); head.uniform('bias', [19], spec.width);
-    const vars = new Map<string, tf.Variable>([...net.params.vars, ...[...head.vars].map(([k, v]) => [`head.${k}`, v] as [string, tf.Variable])]);
-    return {
-      vars,
-      loss(b, stats) {
-        const x = tf.tensor4d(b.lq, [b.n, b.height, b.width, 3]), y = tf.tensor4d(b.gt, [b.n, b.height, b.width, 3]);
-        const onehot = tf.oneHot(tf.tensor1d(b.labels, 'int32'), 19);
-        const { out, last } = net.forward(x);
-        const logits = tf.add(tf.matMul(tf.mean(last, [1, 2]) as tf.Tensor2D, head.get('weight') as tf.Tensor2D), head.get('bias'));
-        const l1 = tf.mean(tf.abs(tf.sub(out, y))), ce = tf.losses.softmaxCrossEntropy(onehot, logits);
-        const total = tf.add(l1, ce) as tf.Scalar;
-        stats.l1 += l1.dataSync()[0]! * b.n; stats.focal += ce.dataSync()[0]! * b.n;
-        return total;
-      },
-      dispose() { net.params.dispose(); head.dispose(); },
-    };
-  }
+/** The replica of a spec, as a worker builds it. */
+export async function loadReplica(spec: ReplicaSpec, seed: number | string = 0): Promise<Replica> {
+  if (spec.kind === 'maskdcpt') return buildReplica(spec, seed);
+  // under a TypeScript runner the spec names the .ts source; a worker runs the built .js beside it in dist/
+  const file = spec.module.startsWith('file:') && spec.module.endsWith('.ts') ? pathToFileURL(builtFileBeside(spec.module, path.basename(fileURLToPath(spec.module)).replace(/\.ts$/, '.js'))).href : spec.module;
+  const m = (await import(file)) as { buildReplica?: (options: unknown, seed: number | string) => Replica };
+  if (typeof m.buildReplica !== 'function') throw new Error(`${spec.module} does not export buildReplica(options, seed)`);
+  return m.buildReplica(spec.options, seed);
+}
+
+/** A MaskDCPT replica (around an existing model, on the main thread). */
+export function buildReplica(spec: MaskDcptReplicaSpec, seed: number | string = 0, existing?: MaskDcpt): Replica {
   const model = existing ?? new MaskDcpt(spec.config, seed);
   return {
     model,

@@ -67,14 +67,14 @@ export async function planRestore(model: MaskDcpt, width: number, height: number
   const mult = 2 ** model.net.depth;
   const W = Math.ceil(width / mult) * mult, H = Math.ceil(height / mult) * mult;
   const overlap = o.overlap ?? 32;
-  if (!Number.isInteger(overlap) || overlap < 0) throw new UsageError(`--overlap: expected a whole number >= 0, received ${o.overlap}`);
-  if (o.tile !== undefined && !(Number.isInteger(o.tile) && o.tile >= mult)) throw new UsageError(`--tile: expected a whole number >= ${mult} (the network's size multiple), received ${o.tile}`);
+  if (!Number.isInteger(overlap) || overlap < 0) throw new UsageError(`{overlap}: expected a whole number >= 0, received ${o.overlap}`);
+  if (o.tile !== undefined && !(Number.isInteger(o.tile) && o.tile >= mult)) throw new UsageError(`{tile}: expected a whole number >= ${mult} (the network's size multiple), received ${o.tile}`);
   const perPixel = await bytesPerPixel(model, 'restore');
   const budget = inferenceBudget(o.memoryLimit);
   const whole = perPixel * W * H;
   const forced = o.tile !== undefined ? Math.floor(o.tile / mult) * mult : undefined;
   if (forced === undefined ? whole <= budget.bytes : W <= forced && H <= forced) {
-    if (whole > budget.bytes) throw tooBig(name, width, height, `a whole-image pass needs about ${formatBytes(whole)}, more than ${formatBytes(budget.bytes)} (${budget.why})`, '--tile');
+    if (whole > budget.bytes) throw tooBig(name, width, height, `a whole-image pass needs about ${formatBytes(whole)}, more than ${formatBytes(budget.bytes)} (${budget.why})`, '{tile}');
     return { mode: 'whole', width: W, height: H, estimate: whole, budget: budget.bytes };
   }
   // automatic tiles: the largest that fits, up to 1024 px (larger tiles are no faster, and the wasm heap never shrinks)
@@ -82,13 +82,13 @@ export async function planRestore(model: MaskDcpt, width: number, height: number
   T = Math.min(T, Math.max(W, H));
   const need = perPixel * Math.min(T, W) * Math.min(T, H);
   const smallest = Math.ceil((2 * overlap + 1) / mult) * mult; // a tile must be more than its two overlaps
-  if (forced !== undefined && 2 * overlap >= T) throw new UsageError(`--overlap ${overlap}: must be less than half the tile (--tile ${o.tile})`);
+  if (forced !== undefined && 2 * overlap >= T) throw new UsageError(`{overlap} ${overlap}: must be less than half the tile ({tile} ${o.tile})`);
   if (T < smallest || need > budget.bytes) {
     const t = Math.max(T, smallest);
-    throw tooBig(name, width, height, `a ${t}x${t} tile needs about ${formatBytes(perPixel * t * t)}, more than ${formatBytes(budget.bytes)} (${budget.why})`, forced !== undefined ? '--tile' : '--overlap, or raise --memory-limit, or use a smaller network');
+    throw tooBig(name, width, height, `a ${t}x${t} tile needs about ${formatBytes(perPixel * t * t)}, more than ${formatBytes(budget.bytes)} (${budget.why})`, forced !== undefined ? '{tile}' : '{overlap}, or raise {memoryLimit}, or use a smaller network');
   }
   const tiles = starts(H, T, overlap).length * starts(W, T, overlap).length;
-  const why = forced ? `--tile ${o.tile}` : `a whole-image pass needs about ${formatBytes(whole)}, more than ${formatBytes(budget.bytes)} (${budget.why})`;
+  const why = forced ? `{tile} ${o.tile}` : `a whole-image pass needs about ${formatBytes(whole)}, more than ${formatBytes(budget.bytes)} (${budget.why})`;
   return { mode: 'tiles', tile: T, overlap, tiles, estimate: need, budget: budget.bytes, why };
 }
 
@@ -106,7 +106,7 @@ export function restoreImage(model: MaskDcpt, img: Image, plan: RestorePlan, nam
   const mult = 2 ** model.net.depth;
   const W = Math.ceil(img.width / mult) * mult, H = Math.ceil(img.height / mult) * mult;
   const padded = padReflect(img, W, H);
-  const guard = { name, width: img.width, height: img.height, lower: plan.mode === 'whole' ? '--tile (e.g. --tile 512)' : `--tile (now ${plan.tile})` };
+  const guard = { name, width: img.width, height: img.height, lower: plan.mode === 'whole' ? '{tile} (e.g. {tile} 512)' : `{tile} (now ${plan.tile})` };
   const run = (x0: number, y0: number, w: number, h: number): Float32Array => guardMemory(guard, () => {
     // the typed array is read outside tf.tidy, which would walk every element of a returned container
     const t = tf.tidy(() => forwardPass(model, tf.tensor4d(w === W && h === H ? padded : cutRect(padded, W, x0, y0, w, h), [1, h, w, 3]), 'restore')[0]!);

@@ -74,7 +74,7 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
   const t0 = performance.now();
   const { recipe } = o.recipe;
   const patterns = o.src.length ? o.src : recipe.sources;
-  if (patterns.length === 0) throw new UsageError('no sources: pass --src \'photos/**/*.{png,jpg}\' or set "sources" in the recipe');
+  if (patterns.length === 0) throw new UsageError('no sources: pass {src} \'photos/**/*.{png,jpg}\' or set "sources" in the recipe');
   const maxPixels = o.maxPixels ?? DEFAULT_MAX_PIXELS;
   try { await fs.mkdir(o.out, { recursive: true }); } catch (e) { throw outputError(o.out, e as NodeJS.ErrnoException); }
   // fail early and clearly on a read-only or unwritable output folder
@@ -85,7 +85,7 @@ export async function buildDataset(o: BuildOptions): Promise<BuildStats> {
   const prev = store.lastBuildRecipe();
   if (prev && prev.hash !== o.recipe.hash) {
     await store.close();
-    throw new UsageError(`${o.out} was built with recipe '${prev.name}' (${prev.hash}); this is '${recipe.name}' (${o.recipe.hash}): use another --out, or the same recipe and seed to resume`);
+    throw new UsageError(`${o.out} was built with recipe '${prev.name}' (${prev.hash}); this is '${recipe.name}' (${o.recipe.hash}): use another {out}, or the same recipe and seed to resume`);
   }
   await removeStaleTemps(o.out, shardTag(o.shard));
   const runId = store.startRun({ command: 'build-dataset', recipeName: recipe.name, recipeHash: o.recipe.hash, recipeJson: o.recipe.json, seed: String(recipe.seed), shard: o.shard ? `${o.shard.index}/${o.shard.count}` : null, versions: toolVersions() });

@@ -69,7 +69,7 @@ export async function dispatch(store: ManifestStore, workers: PoolWorker[], o: D
           pending.push(m);
           if (m.kind === 'pair') { r.made++; o.onPair(r.made); }
           if (m.kind === 'crop') r.crops++;
-          if (m.kind === 'reject') { r.rejected++; if (o.strict) r.fatal ??= new InputError(`--strict: ${m.reason}`); }
+          if (m.kind === 'reject') { r.rejected++; if (o.strict) r.fatal ??= new InputError(`{strict}: ${m.reason}`); }
           if (m.kind === 'done' || m.kind === 'reject') { active--; next(w); }
           if (pending.length >= 512) flush();
         });

@@ -18,9 +18,9 @@ export interface IngestResult { pairs: number; rejected: number; type: string }
 
 export async function ingest(o: IngestOptions, log?: (line: string) => void, progress?: (done: number, total: number) => void): Promise<IngestResult> {
   const op = getOperator(o.type);
-  if (!['train', 'val', 'test'].includes(o.split)) throw new UsageError(`--split: expected train, val or test, received '${o.split}'`);
-  const lq = await imagesByName(o.lq, '--lq');
-  const gt = await imagesByName(o.gt, '--gt');
+  if (!['train', 'val', 'test'].includes(o.split)) throw new UsageError(`{split}: expected train, val or test, received '${o.split}'`);
+  const lq = await imagesByName(o.lq, '{lq}');
+  const gt = await imagesByName(o.gt, '{gt}');
   try { await fs.mkdir(o.out, { recursive: true }); } catch (e) { throw outputError(o.out, e as NodeJS.ErrnoException); }
   const store = await ManifestStore.openWriter(o.out, { command: 'ingest', note: log });
   try {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { ConfigError, type FieldProblem } from '../errors.js';
 import { OPERATORS, getOperator } from '../degradations/index.js';
 import { validateParams, fixedProblems } from '../degradations/validate.js';
-import { fields, problems, shown, z } from '../degradations/schema.js';
+import { fields, problems, shown, z } from '../schema.js';
 import type { AnySpec } from '../degradations/spec.js';
 
 export interface RecipeType {

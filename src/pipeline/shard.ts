@@ -14,22 +14,22 @@ export function resolveShard(flag: string | undefined, env: NodeJS.ProcessEnv = 
   };
   if (flag !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(flag.trim());
-    if (!m) throw new UsageError(`--shard: expected i/n such as 0/4, received '${flag}'`);
-    return parse(Number(m[1]), Number(m[2]), '--shard');
+    if (!m) throw new UsageError(`{shard}: expected i/n such as 0/4, received '${flag}'`);
+    return parse(Number(m[1]), Number(m[2]), '{shard}');
   }
   const count = env.UIR_SHARD_COUNT ?? env.SLURM_ARRAY_TASK_COUNT;
   if (env.JOB_COMPLETION_INDEX !== undefined) {
-    if (!count) throw new UsageError('JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job) but not the shard count: set UIR_SHARD_COUNT to the Job\'s completions or pass --shard i/n');
+    if (!count) throw new UsageError('JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job) but not the shard count: set UIR_SHARD_COUNT to the Job\'s completions or pass {shard} i/n');
     return parse(Number(env.JOB_COMPLETION_INDEX), Number(count), 'JOB_COMPLETION_INDEX/UIR_SHARD_COUNT');
   }
   if (env.SLURM_ARRAY_TASK_ID !== undefined) {
-    if (!count) throw new UsageError('SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT: pass --shard i/n');
+    if (!count) throw new UsageError('SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT: pass {shard} i/n');
     const min = Number(env.SLURM_ARRAY_TASK_MIN ?? 0);
     return parse(Number(env.SLURM_ARRAY_TASK_ID) - min, Number(count), 'SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT');
   }
   if (env.AWS_BATCH_JOB_ARRAY_INDEX !== undefined) {
     const n = env.UIR_SHARD_COUNT ?? env.AWS_BATCH_JOB_ARRAY_SIZE;
-    if (!n) throw new UsageError('AWS_BATCH_JOB_ARRAY_INDEX is set but not the array size: set UIR_SHARD_COUNT or pass --shard i/n');
+    if (!n) throw new UsageError('AWS_BATCH_JOB_ARRAY_INDEX is set but not the array size: set UIR_SHARD_COUNT or pass {shard} i/n');
     return parse(Number(env.AWS_BATCH_JOB_ARRAY_INDEX), Number(n), 'AWS_BATCH_JOB_ARRAY_INDEX/UIR_SHARD_COUNT');
   }
   return null;

@@ -42,7 +42,7 @@ export async function planSources(store: ManifestStore, o: PlanOptions): Promise
   // headers only: libvips' operation cache would keep up to 50 MB of them, growing with the source count
   sharp.cache(false);
   const reject = (file: string, reason: string): void => {
-    if (o.strict) throw new InputError(`--strict: ${reason}`);
+    if (o.strict) throw new InputError(`{strict}: ${reason}`);
     stats.rejected++;
     store.upsertReject(file, reason, o.runId);
   };

@@ -184,7 +184,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${o.host}:${o.port} (${e.code === 'EADDRINUSE' ? 'the port is in use; pick another with --port' : e.message})`)));
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${o.host}:${o.port} (${e.code === 'EADDRINUSE' ? 'the port is in use; pick another with {port}' : e.message})`)));
     server.listen(o.port, o.host, () => resolve());
   });
   const addr = server.address() as { port: number };

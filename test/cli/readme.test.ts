@@ -58,10 +58,10 @@ describe('the README, command by command', () => {
 
   it('train, finetune, classify, restore, plot and eval with a tiny checkpoint', async () => {
     const pre = path.join(dir, 'runs', 'pre'), ft = path.join(dir, 'runs', 'ft');
-    const t = await ok(['train', '-m', data, '-o', pre, '--arch', 'nafnet-tiny', '--steps', '2', '--balance', '--patch', '32', '--batch', '2', '--backend', 'wasm', '--progress', 'none']);
+    const t = await ok(['train', '--data', data, '-o', pre, '--arch', 'nafnet-tiny', '--steps', '2', '--balance', '--patch', '32', '--batch', '2', '--backend', 'wasm', '--progress', 'none']);
     expect(t.stdout).toMatch(/trained to step 2/);
     const ckpt = path.join(pre, 'ckpt-0000002.safetensors');
-    await ok(['finetune', '--init', ckpt, '-m', data, '-o', ft, '--arch', 'nafnet-tiny', '--steps', '2', '--patch', '32', '--batch', '2', '--backend', 'wasm', '--progress', 'none']);
+    await ok(['finetune', '--init', ckpt, '--data', data, '-o', ft, '--arch', 'nafnet-tiny', '--steps', '2', '--patch', '32', '--batch', '2', '--backend', 'wasm', '--progress', 'none']);
     const fck = path.join(ft, 'ckpt-0000002.safetensors');
     const c = JSON.parse((await ok(['classify', '--model', ckpt, path.join(ROOT, 'samples/kodim23.png'), '--json', '--backend', 'wasm'])).stdout);
     expect(c[0].predictions.length).toBeGreaterThan(0);
@@ -76,9 +76,12 @@ describe('the README, command by command', () => {
     expect(inputs.rows[0].n).toBe(2);
     const restored = JSON.parse((await ok(['eval', '--model', fck, '--lq', lq, '--gt', gt, '--json', '--backend', 'wasm', '--progress', 'none'])).stdout);
     expect(restored.scored).toBe('restored');
-    const byType = JSON.parse((await ok(['eval', '--manifest', data, '--split', 'val', '--json', '--limit', '10'])).stdout);
+    const byType = JSON.parse((await ok(['eval', '--data', data, '--split', 'val', '--json', '--limit', '10'])).stdout);
     expect(byType.rows.length).toBeGreaterThan(0);
-    const withModel = JSON.parse((await ok(['eval', '--model', fck, '--manifest', data, '--split', 'val', '--limit', '3', '--json', '--backend', 'wasm', '--progress', 'none'])).stdout);
+    // --manifest, the old name of --data, still works (with a note)
+    const old = await ok(['eval', '--model', fck, '--manifest', data, '--split', 'val', '--limit', '3', '--json', '--backend', 'wasm', '--progress', 'none']);
+    expect(old.stderr).toMatch(/note: --manifest is now --data/);
+    const withModel = JSON.parse((await ok(['eval', '--model', fck, '--data', data, '--split', 'val', '--limit', '3', '--json', '--backend', 'wasm', '--progress', 'none'])).stdout);
     expect(withModel.average.n).toBe(3);
     expect(JSON.parse((await ok(['eval', '--lq', lq, '--json'])).stdout).metric).toBe('PIQE');
   });

@@ -81,7 +81,7 @@ describe.each(OPERATORS.map((op) => [op.id, op] as const))('%s', (_id, op) => {
   });
 
   it('refuses level 0 and the level past the last, naming the range', async () => {
-    for (const L of [0, op.levels.length + 1, 1.5]) await expect(degrade(photos[0]!, op, L, 1)).rejects.toThrow(new RegExp(`--level: ${op.id} has levels 1-${op.levels.length}, received ${L}`));
+    for (const L of [0, op.levels.length + 1, 1.5]) await expect(degrade(photos[0]!, op, L, 1)).rejects.toThrow(new RegExp(`^level: ${op.id} has levels 1-${op.levels.length}, received ${L}`));
   });
 
   it(op.random ? 'differs between seeds' : 'does not depend on the seed', async () => {

@@ -61,7 +61,7 @@ describe('every recorded parameter is used, and apply draws nothing unrecorded',
     const { degrade } = await import('../../src/degrade.js');
     const { record, image } = await degrade(crops[0]!, op, L, seed);
     const base = sha(image);
-    const { z } = await import('../../src/degradations/schema.js');
+    const { z } = await import('../../src/schema.js');
     const json = z.toJSONSchema(op.schema, { unrepresentable: 'any' }) as Record<string, unknown>;
     // every leaf of the params with the JSON Schema node that describes it
     const leaves: { path: (string | number)[]; node: Record<string, unknown> }[] = [];

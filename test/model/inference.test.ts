@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/model/backend.js';
 import { MaskDcpt, makeConfig } from '../../src/model/maskdcpt.js';
-import { saveCheckpoint, loadCheckpoint } from '../../src/model/train.js';
+import { saveCheckpoint, loadCheckpoint } from '../../src/model/checkpoint.js';
 import { planRestore, restoreImage, padReflect } from '../../src/model/restore.js';
 import { classifyImage } from '../../src/model/classify.js';
 import { bytesPerPixel, inferenceBudget, isWasmOom } from '../../src/model/memory.js';
@@ -91,8 +91,8 @@ describe('memory estimate and policies', () => {
       expect(big.tile % 16).toBe(0);
     }
     expect(await planRestore(model, 1032, 774, { tile: 300 })).toMatchObject({ mode: 'tiles', tile: 288, overlap: 32 });
-    await expect(planRestore(model, 1032, 774, { memoryLimit: 1024 ** 2 }, 'x.png')).rejects.toThrow(/^x\.png \(1032x774\): a \d+x\d+ tile needs about \d+ MiB, more than 1 MiB \(--memory-limit 1 MiB\); lower --overlap, or raise --memory-limit/);
-    await expect(planRestore(model, 1032, 774, { tile: 40 })).rejects.toThrow(/--overlap 32: must be less than half the tile/);
+    await expect(planRestore(model, 1032, 774, { memoryLimit: 1024 ** 2 }, 'x.png')).rejects.toThrow(/^x\.png \(1032x774\): a \d+x\d+ tile needs about \d+ MiB, more than 1 MiB \(memoryLimit 1 MiB\); lower overlap, or raise memoryLimit/);
+    await expect(planRestore(model, 1032, 774, { tile: 40 })).rejects.toThrow(/overlap 32: must be less than half the tile/);
     model.dispose();
   });
 
@@ -138,7 +138,7 @@ describe('memory estimate and policies', () => {
     const script = `
       import * as tf from '@tensorflow/tfjs-core';
       import { selectBackend } from '${path.join(ROOT, 'dist/src/model/backend.js')}';
-      import { loadCheckpoint } from '${path.join(ROOT, 'dist/src/model/train.js')}';
+      import { loadCheckpoint } from '${path.join(ROOT, 'dist/src/model/checkpoint.js')}';
       import { restoreImage } from '${path.join(ROOT, 'dist/src/model/restore.js')}';
       import { readImage } from '${path.join(ROOT, 'dist/src/io/image-io.js')}';
       await selectBackend('wasm');

@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/model/backend.js';
 import { randomPatchMask, maskTensor } from '../../src/model/mask.js';
 import { MaskDcpt, makeConfig, focalLoss, maskdcptLoss, makeMasker } from '../../src/model/maskdcpt.js';
-import { train, saveCheckpoint, loadCheckpoint } from '../../src/model/train.js';
+import { train } from '../../src/model/train.js';
+import { saveCheckpoint, loadCheckpoint } from '../../src/model/checkpoint.js';
 import { Rng } from '../../src/rng.js';
 import { ROOT, tempDir, uir } from '../helpers.js';
 
@@ -106,7 +107,7 @@ describe('masked encoder', () => {
 describe('training', () => {
   it('trains a step on the wasm backend, saves, loads to identical outputs, and resumes the same loss curve', async () => {
     const base = await tempDir();
-    const opts = { manifest: data, arch: 'nafnet-tiny', batch: 2, patch: 32, seed: 3, split: 'train', lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 2, backend: 'wasm' as const, maskRatio: 0.5, maskPatch: 16, progress: 'none' as const, resume: false };
+    const opts = { data, arch: 'nafnet-tiny', batch: 2, patch: 32, seed: 3, split: 'train' as const, lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 2, backend: 'wasm' as const, maskRatio: 0.5, maskPatch: 16, progress: 'none' as const, resume: false };
     const straight = path.join(base, 'straight');
     const r = await train({ ...opts, out: straight, steps: 4 });
     expect(Number.isFinite(r.loss)).toBe(true);
@@ -147,8 +148,8 @@ describe('training', () => {
 
   it('fine-tunes with an EMA that warms up: after one update it is (2/11) initial + (9/11) updated weights', async () => {
     const base = await tempDir();
-    const pre = await train({ manifest: data, arch: 'nafnet-tiny', batch: 2, patch: 32, seed: 4, split: 'train', lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 100, backend: 'wasm', maskRatio: 0.5, maskPatch: 16, progress: 'none', resume: false, out: path.join(base, 'pre'), steps: 1 });
-    const ft = await train({ manifest: data, arch: 'nafnet-tiny', batch: 2, patch: 32, seed: 4, split: 'train', lrEncoder: 3e-4, lrDecoder: 3e-4, ckptEvery: 100, backend: 'wasm', maskRatio: 0.5, maskPatch: 16, progress: 'none', resume: false, out: path.join(base, 'ft'), steps: 1, finetune: { init: pre.checkpoint, ema: 0.999 } });
+    const pre = await train({ data, arch: 'nafnet-tiny', batch: 2, patch: 32, seed: 4, split: 'train' as const, lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 100, backend: 'wasm', maskRatio: 0.5, maskPatch: 16, progress: 'none', resume: false, out: path.join(base, 'pre'), steps: 1 });
+    const ft = await train({ data, arch: 'nafnet-tiny', batch: 2, patch: 32, seed: 4, split: 'train' as const, lrEncoder: 3e-4, lrDecoder: 3e-4, ckptEvery: 100, backend: 'wasm', maskRatio: 0.5, maskPatch: 16, progress: 'none', resume: false, out: path.join(base, 'ft'), steps: 1, objective: 'finetune', init: pre.checkpoint, ema: 0.999 });
     const init = (await loadCheckpoint(pre.checkpoint)).tensors, after = (await loadCheckpoint(ft.checkpoint)).tensors;
     const name = 'intro.weight';
     const w0 = init.get(name)!.data, w1 = after.get(name)!.data, e = after.get(`ema.${name}`)!.data;
@@ -162,7 +163,7 @@ describe('training', () => {
 
   it('trains the Restormer encoder a step on the wasm backend, and its checkpoint loads to identical outputs', async () => {
     const out = path.join(await tempDir(), 'restormer');
-    const r = await train({ manifest: data, arch: 'restormer-tiny', batch: 2, patch: 32, seed: 1, split: 'train', lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 100, backend: 'wasm', maskRatio: 0.5, maskPatch: 16, progress: 'none', resume: false, out, steps: 2 });
+    const r = await train({ data, arch: 'restormer-tiny', batch: 2, patch: 32, seed: 1, split: 'train' as const, lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 100, backend: 'wasm', maskRatio: 0.5, maskPatch: 16, progress: 'none', resume: false, out, steps: 2 });
     expect(Number.isFinite(r.loss)).toBe(true);
     const file = path.join(out, 'ckpt-0000002.safetensors');
     const a = (await loadCheckpoint(file)).model, b = (await loadCheckpoint(file)).model;
@@ -177,7 +178,7 @@ describe('training', () => {
 
   it('--resume takes --patch, --batch, --seed and the mask settings from the checkpoint; a flag that disagrees is an error', async () => {
     const base = await tempDir();
-    const opts = { manifest: data, arch: 'nafnet-tiny', split: 'train', lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 2, backend: 'wasm' as const, progress: 'none' as const, resume: false };
+    const opts = { data, arch: 'nafnet-tiny', split: 'train' as const, lrEncoder: 3e-4, lrDecoder: 1e-4, ckptEvery: 2, backend: 'wasm' as const, progress: 'none' as const, resume: false };
     const run = { batch: 2, patch: 32, seed: 5, maskRatio: 0.75, maskPatch: 8 };
     const straight = path.join(base, 'straight'), split = path.join(base, 'split');
     await train({ ...opts, ...run, out: straight, steps: 4 });
@@ -187,12 +188,16 @@ describe('training', () => {
     const read = async (d: string) => (await fs.readFile(path.join(d, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { loss: number }).loss);
     expect(await read(split)).toEqual(await read(straight));
     const meta = (await loadCheckpoint(path.join(split, 'ckpt-0000004.safetensors'))).meta;
-    expect(JSON.parse(meta.train!)).toEqual(run);
-    await expect(train({ ...opts, out: split, steps: 6, resume: true, maskRatio: 0.5 })).rejects.toThrow(/^--mask-ratio 0\.5: --resume continues a run trained with --mask-ratio 0\.75 /);
-    await expect(train({ ...opts, out: split, steps: 6, resume: true, patch: 64 })).rejects.toThrow(/^--patch 64: --resume continues a run trained with --patch 32 /);
-    const cli = await uir(['train', '-m', data, '-o', split, '--arch', 'nafnet-tiny', '--steps', '6', '--resume', '--mask-patch', '16', '--backend', 'wasm', '--progress', 'none']);
+    // the whole configuration that defines the run is recorded; where it ran and how it was shown are not
+    const recorded = JSON.parse(meta.train!) as Record<string, unknown>;
+    expect(recorded).toMatchObject({ ...run, objective: 'pretrain', arch: 'nafnet-tiny', split: 'train', lrEncoder: 3e-4, lrDecoder: 1e-4, balance: false });
+    for (const k of ['data', 'out', 'resume', 'backend', 'progress']) expect(recorded).not.toHaveProperty(k);
+    await expect(train({ ...opts, out: split, steps: 6, resume: true, objective: 'finetune', init: path.join(split, 'ckpt-0000004.safetensors') })).rejects.toThrow(/^resume: .*ckpt-0000004\.safetensors is a pre-training run; continue it with `uir train`/);
+    await expect(train({ ...opts, out: split, steps: 6, resume: true, maskRatio: 0.5 })).rejects.toThrow(/^maskRatio 0\.5: resume continues a run trained with maskRatio 0\.75 /);
+    await expect(train({ ...opts, out: split, steps: 6, resume: true, patch: 64 })).rejects.toThrow(/^patch 64: resume continues a run trained with patch 32 /);
+    const cli = await uir(['train', '--data', data, '-o', split, '--arch', 'nafnet-tiny', '--steps', '6', '--resume', '--mask-patch', '16', '--backend', 'wasm', '--progress', 'none']);
     expect(cli.code).toBe(2);
-    expect(cli.stderr.trim().split('\n').pop()).toMatch(/^uir: --mask-patch 16: --resume continues a run trained with --mask-patch 8 \(.*ckpt-0000004\.safetensors\); drop the flag/);
+    expect(cli.stderr.trim().split('\n').pop()).toMatch(/^uir: --mask-patch 16: --resume continues a run trained with --mask-patch 8 \(.*ckpt-0000004\.safetensors\); drop the setting/);
   });
 
   it('NAFNet\'s LayerNorm epsilon is part of the stored config: 1e-5 (MaskDCPT\'s NAFNetBaseline) for new models, 1e-6 kept by older checkpoints', async () => {

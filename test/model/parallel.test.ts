@@ -1,7 +1,8 @@
 /** Data-parallel gradients: two replicas (this thread and a worker) give the single-thread gradient of the batch. */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { selectBackend } from '../../src/model/backend.js';
-import { buildReplica, type ReplicaBatch } from '../../src/model/replica.js';
+import { buildReplica, type Replica, type ReplicaBatch, type ReplicaSpec } from '../../src/model/replica.js';
+import { benchSpec, buildReplica as buildBenchReplica } from '../../bench/nafnet-replica.js';
 import { DataParallel } from '../../src/model/parallel.js';
 import { makeConfig } from '../../src/model/maskdcpt.js';
 import { randomPatchMask } from '../../src/model/mask.js';
@@ -21,10 +22,10 @@ function batch(n: number, size: number, withMask: boolean): ReplicaBatch {
 
 describe('data-parallel training', () => {
   it.each([
-    ['MaskDCPT pre-training (odd batch: slices of 2 and 3)', { kind: 'maskdcpt', config: makeConfig('nafnet-tiny', ['a', 'b', 'c']), finetune: false } as const, 5, true],
-    ['the bench NAFNet', { kind: 'nafnet-bench', width: 8 } as const, 4, false],
+    ['MaskDCPT pre-training (odd batch: slices of 2 and 3)', { kind: 'maskdcpt', config: makeConfig('nafnet-tiny', ['a', 'b', 'c']), finetune: false } as ReplicaSpec, 5, true],
+    ['the bench NAFNet (a replica module outside the library)', benchSpec(8) as ReplicaSpec, 4, false],
   ])('%s: 2 replicas give the 1-thread gradient and loss', async (_name, spec, n, withMask) => {
-    const replica = buildReplica(spec, 3);
+    const replica: Replica = spec.kind === 'maskdcpt' ? buildReplica(spec, 3) : buildBenchReplica(spec.options, 3);
     const b = batch(n, 32, withMask);
     const one = await DataParallel.create(spec, replica, 1), two = await DataParallel.create(spec, replica, 2);
     const a = await one.gradients(b), c = await two.gradients(b);

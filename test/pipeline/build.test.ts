@@ -303,7 +303,7 @@ describe('recipes and planning', () => {
     expect(resolveShard(undefined, { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_COUNT: '6', SLURM_ARRAY_TASK_MIN: '1' })).toEqual({ index: 4, count: 6 });
     expect(resolveShard(undefined, { AWS_BATCH_JOB_ARRAY_INDEX: '0', UIR_SHARD_COUNT: '2' })).toEqual({ index: 0, count: 2 });
     expect(resolveShard(undefined, {})).toBeNull();
-    expect(() => resolveShard('4/4', {})).toThrow(/--shard: expected shard index 0-3 of n >= 1, received 4\/4/);
+    expect(() => resolveShard('4/4', {})).toThrow(/shard: expected shard index 0-3 of n >= 1, received 4\/4/);
     expect(() => resolveShard(undefined, { JOB_COMPLETION_INDEX: '1' })).toThrow(/UIR_SHARD_COUNT/);
   });
 });

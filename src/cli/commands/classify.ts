@@ -1,35 +1,17 @@
-/** `uir classify`: the degradation type of each image (whole image when it fits, else a grid of crops). */
-import { selectBackend, type BackendChoice } from '../../model/backend.js';
-import { loadCheckpoint, trainingPatch } from '../../model/train.js';
-import { classifyImage, type ClassifyPolicy } from '../../model/classify.js';
-import { parseBytes } from '../../model/memory.js';
-import { readImage } from '../../io/image-io.js';
-import { Progress } from '../../pipeline/progress.js';
-import { expandInputs } from '../files.js';
+/** `uir classify`: the degradation type of images, with a MaskDCPT checkpoint. */
+import { backendOption, defineCommand, jsonOption, memoryOption, progressOption } from '../options.js';
 
-export interface ClassifyOptions { model: string; inputs: string[]; backend: BackendChoice; top: number; json: boolean; memoryLimit?: string; progress?: 'auto' | 'bar' | 'plain' | 'none' }
-
-export async function classifyCommand(a: ClassifyOptions): Promise<void> {
-  const memoryLimit = a.memoryLimit !== undefined ? parseBytes(a.memoryLimit, '--memory-limit') : undefined;
-  const { files } = await expandInputs(a.inputs);
-  await selectBackend(a.backend, (l) => process.stderr.write(l + '\n'));
-  const { model, meta } = await loadCheckpoint(a.model);
-  const crop = trainingPatch(meta);
-  const out: { file: string; width: number; height: number; predictions: { type: string; p: number }[]; policy: ClassifyPolicy }[] = [];
-  const progress = new Progress('classify', files.length, Progress.modeFor(process.stderr, a.progress), 'images');
-  try {
-    for (const f of files) {
-      const { image } = await readImage(f);
-      const r = await classifyImage(model, image, { crop, memoryLimit, name: f });
-      const predictions = model.config.classes.map((t, i) => ({ type: t, p: r.probs[i]! })).sort((x, y) => y.p - x.p).slice(0, a.top);
-      out.push({ file: f, width: image.width, height: image.height, predictions, policy: r.policy });
-      progress.update(out.length);
-    }
-  } finally { model.dispose(); }
-  if (files.length > 1) progress.finish(out.length);
-  if (a.json) { process.stdout.write(JSON.stringify(out, null, 2) + '\n'); return; }
-  for (const r of out) {
-    const how = r.policy.mode === 'whole' ? 'whole image' : `mean of ${r.policy.crops} crops of ${r.policy.crop} px`;
-    process.stdout.write(`${r.file}: ${r.predictions.map((p) => `${p.type} ${(100 * p.p).toFixed(1)}%`).join(', ')}  (${how})\n`);
-  }
-}
+export default defineCommand({
+  command: 'classify <inputs..>',
+  describe: 'Predict the degradation type of images with a MaskDCPT checkpoint',
+  builder: (y) => progressOption(backendOption(memoryOption(jsonOption(y
+    .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'Images or folders' })
+    .option('model', { type: 'string', demandOption: true, describe: 'Checkpoint (.safetensors) from uir train' })
+    .option('top', { type: 'number', default: 3, describe: 'How many types to list' }), 'JSON output (with the policy used for each image)'))))
+    .epilogue('Policy: the whole image (reflect-padded to the network\'s size multiple) when its pass fits --memory-limit; otherwise the mean class probabilities of a fixed grid of up to 4 x 4 crops at the training resolution (the checkpoint\'s --patch), evenly spaced with the corners included. Crops keep the pixel scale the classifier learnt; a downscale would average noise, streaks and JPEG blocks away. --json reports the policy of each image.')
+    .example('uir classify --model runs/pre/ckpt-0002000.safetensors photo.png', ''),
+  async handler(a) {
+    const { classifyCommand } = await import('../actions/classify.js');
+    await classifyCommand({ model: a.model, inputs: a.inputs, backend: a.backend, top: a.top, json: a.json, memoryLimit: a.memoryLimit, progress: a.progress });
+  },
+});

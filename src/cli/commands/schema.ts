@@ -1,30 +1,16 @@
-/**
- * `uir schema`: the JSON Schemas derived from uir's own schemas (design.md §5): recipes, and the params of every
- * degradation type. `npm run build` writes them to schemas/, where the bundled recipes' "$schema" points, so editors
- * complete and check recipes and params files.
- */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { OPERATORS, getOperator } from '../../degradations/index.js';
-import { z } from '../../degradations/schema.js';
-import { recipeJsonSchema } from '../../pipeline/recipe.js';
-import { writeFileAtomic } from '../../io/image-io.js';
+/** `uir schema`: the JSON Schemas of recipes and of each type's params. */
+import { defineCommand } from '../options.js';
 
-const paramsSchema = (id: string): Record<string, unknown> => {
-  const op = getOperator(id);
-  return { ...z.toJSONSchema(op.schema, { unrepresentable: 'any' }), title: `uir ${op.id} params` } as Record<string, unknown>;
-};
-
-export async function schemaCommand(a: { what?: string; write?: string }): Promise<void> {
-  if (a.write) {
-    const files: [string, unknown][] = [['recipe.schema.json', recipeJsonSchema()], ...OPERATORS.map((op): [string, unknown] => [path.join('params', `${op.id}.schema.json`), paramsSchema(op.id)])];
-    for (const [name, s] of files) {
-      await fs.mkdir(path.dirname(path.join(a.write, name)), { recursive: true });
-      await writeFileAtomic(path.join(a.write, name), Buffer.from(JSON.stringify(s, null, 2) + '\n'));
-    }
-    process.stdout.write(`wrote ${files.length} JSON Schemas to ${a.write}\n`);
-    return;
-  }
-  const what = a.what ?? 'recipe';
-  process.stdout.write(JSON.stringify(what === 'recipe' ? recipeJsonSchema() : paramsSchema(what), null, 2) + '\n');
-}
+export default defineCommand({
+  command: 'schema [what]',
+  describe: 'Print the JSON Schema of recipes, of the training configuration, or of a degradation type\'s params (what editors use to check them)',
+  builder: (y) => y
+    .positional('what', { type: 'string', describe: '"recipe" (default), "training" or a degradation type' })
+    .option('write', { type: 'string', describe: 'Write every schema into this folder instead (npm run build writes schemas/)' })
+    .example('uir schema recipe > recipe.schema.json', '')
+    .example('uir schema rain', 'The params of rain-streak'),
+  async handler(a) {
+    const { schemaCommand } = await import('../actions/schema.js');
+    await schemaCommand({ what: a.what, write: a.write });
+  },
+});

@@ -1,15 +1,18 @@
-/** `uir serve`: start the dataset browser and keep running until Ctrl-C. */
-import { startServer, isLoopback } from '../../serve/server.js';
-import { UsageError } from '../../errors.js';
+/** `uir serve`: browse a dataset and training runs in a local web page. */
+import { defineCommand } from '../options.js';
 
-export async function serveCommand(a: { data: string; port: number; host: string; runs?: string }): Promise<void> {
-  if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new UsageError(`--port: expected integer 0-65535, received ${a.port}`);
-  const s = await startServer(a);
-  process.stdout.write(`uir serve: ${s.url} (dataset ${a.data}${a.runs ? `, runs ${a.runs}` : ''}); Ctrl-C to stop\n`);
-  if (!isLoopback(a.host)) process.stderr.write(`uir serve: listening on ${a.host}: anyone who can reach this address can browse the dataset\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => { void s.close().then(resolve); };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-}
+export default defineCommand({
+  command: 'serve <data>',
+  describe: 'Browse a dataset (and training runs) in a local web page',
+  builder: (y) => y
+    .positional('data', { type: 'string', demandOption: true, describe: 'Dataset folder (with manifest.sqlite)' })
+    .option('port', { alias: 'p', type: 'number', default: 8080, describe: 'Port (0 picks a free one)' })
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind; anything but loopback must be asked for explicitly' })
+    .option('runs', { type: 'string', describe: 'Folder of training runs (each with metrics.jsonl) to plot' })
+    .example('uir serve data/', 'Then open http://127.0.0.1:8080/')
+    .example('uir serve data/ --runs runs/ --port 9000', 'With training curves'),
+  async handler(a) {
+    const { serveCommand } = await import('../actions/serve.js');
+    await serveCommand({ data: a.data, port: a.port, host: a.host, runs: a.runs });
+  },
+});

@@ -7,9 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore } from '../params.js';
-import { layerNorm, simpleGate, pixelShuffle } from '../ops.js';
+import { conv, layerNorm, simpleGate, pixelShuffle } from '../ops.js';
 import { Rng } from '../../rng.js';
-import { stage, type ForwardOptions, type Masker, type NetOutputs, type RestorationNet } from './net.js';
+import { stage, type ArchFamily, type ForwardOptions, type Masker, type NetOutputs, type RestorationNet } from './net.js';
 
 export interface NafnetConfig {
   width: number;
@@ -40,11 +40,6 @@ function blockParams(p: ParamStore, prefix: string, c: number): void {
   p.uniform(`${prefix}.conv4.weight`, [1, 1, c, d], c); p.uniform(`${prefix}.conv4.bias`, [d], c);
   p.uniform(`${prefix}.conv5.weight`, [1, 1, c, c], c); p.uniform(`${prefix}.conv5.bias`, [c], c);
   p.constant(`${prefix}.beta`, [c], 0); p.constant(`${prefix}.gamma`, [c], 0);
-}
-
-export function conv(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor | null, stride = 1, pad: 'same' | 'valid' = 'same'): tf.Tensor4D {
-  const y = tf.conv2d(x, w as tf.Tensor4D, stride, pad);
-  return b ? tf.add(y, b) : y;
 }
 
 export function nafBlock(p: ParamStore, prefix: string, inp: tf.Tensor4D, mask?: Masker, eps = LEGACY_NAFNET_EPS): tf.Tensor4D {
@@ -137,3 +132,15 @@ export class Nafnet implements RestorationNet {
     return { out, last, blocks };
   }
 }
+
+/** NAFNet's presets: MaskDCPT's 5D configuration and two for CPUs. */
+export const NAFNET: ArchFamily<NafnetConfig & { family: 'nafnet' }> = {
+  family: 'nafnet',
+  build: (config, seed) => new Nafnet(config, seed),
+  presets: {
+    /** The paper's NAFNet 5D configuration (~68M parameters with the heads). */
+    'nafnet-5d': { family: 'nafnet', eps: 1e-5, width: 64, encBlocks: [1, 1, 1, 28], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
+    'nafnet-small': { family: 'nafnet', eps: 1e-5, width: 16, encBlocks: [1, 1, 1, 1], middleBlocks: 1, decBlocks: [1, 1, 1, 1] },
+    'nafnet-tiny': { family: 'nafnet', eps: 1e-5, width: 8, encBlocks: [1, 1], middleBlocks: 1, decBlocks: [1, 1] },
+  },
+};

@@ -1,9 +1,7 @@
-/** What MaskDCPT needs from a restoration network (NAFNet, Restormer), and the one place that builds one. */
+/** What MaskDCPT needs from a restoration network (NAFNet, Restormer), and what an architecture module registers. */
 import type * as tf from '@tensorflow/tfjs-core';
 import { tidy as tfTidy } from '@tensorflow/tfjs-core';
 import type { ParamStore } from '../params.js';
-import { Nafnet, type NafnetConfig } from './nafnet.js';
-import { Restormer, type RestormerConfig } from './restormer.js';
 
 export interface NetOutputs {
   /** Restored image (input + residual). */
@@ -47,11 +45,11 @@ export function stage(lean: boolean, fn: () => tf.Tensor4D, ...consumed: tf.Tens
   return y;
 }
 
-/** A network config as stored in checkpoints; configs without `family` (older checkpoints) are NAFNet. */
-export type NetConfig = (NafnetConfig & { family?: 'nafnet' }) | RestormerConfig;
-
-export function buildNet(config: NetConfig, seed: number | string): RestorationNet {
-  return config.family === 'restormer' ? new Restormer(config, seed) : new Nafnet(config, seed);
+/** An architecture family as its module registers it (archs/index.ts): how to build one, and its named presets. */
+export interface ArchFamily<C> {
+  family: string;
+  build(config: C, seed: number | string): RestorationNet;
+  presets: Record<string, C>;
 }
 
 /**

@@ -14,9 +14,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore } from '../params.js';
-import { layerNorm, pixelShuffle, pixelUnshuffle } from '../ops.js';
+import { conv as convBias, layerNorm, pixelShuffle, pixelUnshuffle } from '../ops.js';
 import { Rng } from '../../rng.js';
-import { stage, type ForwardOptions, type Masker, type NetOutputs, type RestorationNet } from './net.js';
+import { stage, type ArchFamily, type ForwardOptions, type Masker, type NetOutputs, type RestorationNet } from './net.js';
+
+/** Restormer's convolutions are bias-free. */
+const conv = (x: tf.Tensor4D, w: tf.Tensor): tf.Tensor4D => convBias(x, w, null);
 
 export interface RestormerConfig {
   family: 'restormer';
@@ -32,7 +35,6 @@ export interface RestormerConfig {
   ffnFactor: number;
 }
 
-const conv = (x: tf.Tensor4D, w: tf.Tensor): tf.Tensor4D => tf.conv2d(x, w as tf.Tensor4D, 1, 'same');
 const dwconv = (x: tf.Tensor4D, w: tf.Tensor): tf.Tensor4D => tf.depthwiseConv2d(x, w as tf.Tensor4D, 1, 'same');
 
 function blockParams(p: ParamStore, prefix: string, c: number, heads: number, factor: number): void {
@@ -159,3 +161,15 @@ export class Restormer implements RestorationNet {
     return { out, last, blocks };
   }
 }
+
+/** Restormer's presets: as released, and two for CPUs. */
+export const RESTORMER: ArchFamily<RestormerConfig> = {
+  family: 'restormer',
+  build: (config, seed) => new Restormer(config, seed),
+  presets: {
+    /** Restormer as released (dim 48, blocks [4, 6, 6, 8], 4 refinement blocks, heads [1, 2, 4, 8], GDFN factor 2.66). */
+    'restormer': { family: 'restormer', width: 48, blocks: [4, 6, 6, 8], heads: [1, 2, 4, 8], refinement: 4, ffnFactor: 2.66 },
+    'restormer-small': { family: 'restormer', width: 16, blocks: [1, 1, 1, 1], heads: [1, 2, 4, 8], refinement: 1, ffnFactor: 2.66 },
+    'restormer-tiny': { family: 'restormer', width: 8, blocks: [1, 1], heads: [1, 2], refinement: 1, ffnFactor: 2.66 },
+  },
+};

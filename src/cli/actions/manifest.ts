@@ -1,11 +1,6 @@
-/** `uir build-dataset`, `uir ingest` and `uir manifest ...`: thin wrappers that print results. */
+/** `uir manifest stats|query|export|verify|merge`: reads and maintenance of a dataset's manifest, printed. */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { loadRecipe } from '../../pipeline/recipe.js';
-import { buildDataset } from '../../pipeline/build.js';
-import { resolveShard } from '../../pipeline/shard.js';
-import { defaultJobs } from '../../pipeline/pool.js';
-import { ingest } from '../../pipeline/ingest.js';
 import { manifestPath } from '../../manifest/db.js';
 import { ManifestStore } from '../../manifest/store.js';
 import { toCsv, toJsonl, exportBasicsr, type PairFilter } from '../../manifest/queries.js';
@@ -13,24 +8,7 @@ import { verifyManifest } from '../../manifest/verify.js';
 import { mergeManifests, findShardDbs } from '../../manifest/merge.js';
 import { CheckFailedError, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/image-io.js';
-import { fmtTime, Progress } from '../../pipeline/progress.js';
-
-export async function buildCommand(a: { recipe: string; src: string[]; out: string; jobs?: number; shard?: string; strict: boolean; maxPixels?: number; progress?: string; pool?: 'threads' | 'processes' }): Promise<void> {
-  const recipe = await loadRecipe(a.recipe, (l) => process.stderr.write(l + '\n'));
-  const jobs = a.jobs ?? defaultJobs();
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs: expected integer 1-256, received ${a.jobs}`);
-  const shard = resolveShard(a.shard);
-  const s = await buildDataset({ recipe, src: a.src, out: a.out, jobs, shard, strict: a.strict, maxPixels: a.maxPixels, progress: a.progress as 'auto', pool: a.pool, log: (l) => process.stderr.write(l + '\n') });
-  process.stdout.write(`built ${s.made} new pairs (${s.pairs} in the manifest) from ${s.sources} sources in ${fmtTime(s.seconds)} (${s.pairsPerSecond.toFixed(1)} pairs/s, ${jobs} worker ${a.pool === 'threads' ? (jobs > 1 ? 'threads' : 'thread') : (jobs > 1 ? 'processes' : 'process')}${shard ? `, shard ${shard.index}/${shard.count}` : ''}); ${s.rejected} rejected (${s.duplicates} duplicates); peak RSS ${s.peakRssMb} MB${s.peakRssBoundMb > s.peakRssMb ? ` (all processes together; the sum of each one's own peak is ${s.peakRssBoundMb} MB)` : ''}\nmanifest: ${s.db}\n`);
-}
-
-export async function ingestCommand(a: { lq: string; gt: string; type: string; real: boolean; out: string; split: string; copy: boolean; level: number; progress?: 'auto' | 'bar' | 'plain' | 'none' }): Promise<void> {
-  const progress = new Progress('ingest', 0, Progress.modeFor(process.stderr, a.progress), 'files');
-  let n = 0;
-  const r = await ingest(a, (l) => process.stderr.write(l + '\n'), (done, total) => { progress.setTotal(total); progress.update((n = done)); });
-  if (n > 0) progress.finish(n);
-  process.stdout.write(`ingested ${r.pairs} ${a.real ? 'real' : 'synthetic'} ${r.type} pairs into ${manifestPath(a.out)}; ${r.rejected} rejected (see \`uir manifest stats ${a.out}\`)\n`);
-}
+import { Progress } from '../../pipeline/progress.js';
 
 function table(headers: string[], rows: (string | number)[][]): string {
   const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));

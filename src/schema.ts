@@ -6,7 +6,7 @@
  * "rain-streak.layers.0.density: expected number 0-1, received \"lots\"".
  */
 import * as z from 'zod';
-import { ConfigError, type FieldProblem } from '../errors.js';
+import { ConfigError, type FieldProblem } from './errors.js';
 
 export { z };
 
