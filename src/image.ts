@@ -2,7 +2,7 @@
  * The one image type inside uir: interleaved float RGB (HWC), values nominally in [0, 1].
  * Like transformers.js' RawImage: a plain record over a typed array, so pixel kernels stay pure functions.
  */
-import * as wasm from './imgproc/wasm.js';
+import { bytesToFloats, clampInPlace, floatsToBytes } from './wasm/pixels.js';
 
 export interface Image {
   data: Float32Array;
@@ -20,9 +20,8 @@ export interface Image {
 /**
  * An RGB image that exists as 8-bit samples first: from a decoder, a codec operator, or an operator that wrote its
  * quantised result directly. Its floats are made on first use of `data` (bytes / 255, or the operator's own float
- * result), so a pair that is only read, degraded and written as 8 bits never makes them. They are made on the isolated
- * wasm instance (wasm.isolated), never in the main scratch arena, which a caller may be using when it first reads
- * `data`. `bytes` is an accessor on the prototype, so a spread copy (`{ ...img, data }`) never carries bytes that no
+ * result), so a pair that is only read, degraded and written as 8 bits never makes them. They are made in a wasm scope
+ * of their own (src/wasm/runtime.ts), so reading `data` can never disturb memory a caller is using. `bytes` is an accessor on the prototype, so a spread copy (`{ ...img, data }`) never carries bytes that no
  * longer match its data; assigning `data` drops them too. Images are never modified in place once made (clamp01 on an
  * operator's own fresh output is the one exception, and it leaves byte images alone).
  */
@@ -39,7 +38,7 @@ class ByteImage implements Image {
   get data(): Float32Array {
     if (!this.#data) {
       const bytes = this.#bytes!;
-      this.#data = this.#floats ? this.#floats() : wasm.isolated((a) => bytesToFloatsOn(a, bytes));
+      this.#data = this.#floats ? this.#floats() : bytesToFloats(bytes);
       this.#floats = undefined;
     }
     return this.#data;
@@ -51,7 +50,7 @@ class ByteImage implements Image {
 /**
  * Wrap 8-bit interleaved RGB (not copied; the caller hands it over) as an Image whose floats are made on first use:
  * bytes / 255, or `floats()` when given, which must return samples in [0, 1] whose quantisation (as toUint8 makes it)
- * is exactly `bytes`, and must do its wasm work inside wasm.isolated().
+ * is exactly `bytes`.
  */
 export function imageFromBytes(bytes: Uint8Array, width: number, height: number, floats?: () => Float32Array): Image {
   return new ByteImage(bytes, width, height, floats);
@@ -79,11 +78,7 @@ export function clamp01(img: Image): Image {
     return img;
   }
   // V8 runs this loop at ~4 ns per float; the SIMD kernel with both copies takes a third of that
-  wasm.reset();
-  const p = wasm.scratch(n * 4);
-  wasm.f32(p, n).set(d);
-  wasm.kernels().clamp01(p, n);
-  d.set(wasm.f32(p, n));
+  clampInPlace(d);
   return img;
 }
 
@@ -118,34 +113,18 @@ export function crop(img: Image, x: number, y: number, w: number, h: number): Im
 /** Quantize to 8 bits the way encoders see it (round half up after clamping). */
 export function toUint8(img: Image): Uint8Array {
   if (img.bytes) return img.bytes; // exact already; callers never modify the result
-  const n = img.data.length;
-  wasm.reset();
-  const src = wasm.scratch(n * 4), dst = wasm.scratch(n);
-  wasm.f32(src, n).set(img.data);
-  wasm.kernels().f32ToU8(src, dst, n);
-  return wasm.u8(dst, n).slice();
+  return floatsToBytes(img.data);
 }
 
 /**
- * The result of an 8-bit kernel: `run(arena, floats)` writes it on that arena as bytes (floats false) or as floats
- * (true), the same values either way. The bytes are made now, on the main arena; the floats only when `data` is first
- * read, on the isolated instance (see imageFromBytes).
+ * The result of an 8-bit kernel: `run(floats)` makes it as bytes (floats false) or as floats (true), the same values
+ * either way. The bytes are made now; the floats only when `data` is first read (see imageFromBytes).
  */
-export function byteImageFromKernel(width: number, height: number, run: (a: wasm.Arena, floats: boolean) => Uint8Array | Float32Array): Image {
-  wasm.reset();
-  return imageFromBytes(run(wasm.mainArena, false) as Uint8Array, width, height, () => wasm.isolated((a) => run(a, true) as Float32Array));
+export function byteImageFromKernel(width: number, height: number, run: (floats: boolean) => Uint8Array | Float32Array): Image {
+  return imageFromBytes(run(false) as Uint8Array, width, height, () => run(true) as Float32Array);
 }
 
 /** Bytes to floats in [0, 1] (x / 255). */
 export function fromUint8(bytes: Uint8Array, width: number, height: number, channels = 3): Image {
-  wasm.reset();
-  return { data: bytesToFloatsOn(wasm.mainArena, bytes), width, height, channels };
-}
-
-function bytesToFloatsOn(a: wasm.Arena, bytes: Uint8Array): Float32Array {
-  const n = bytes.length;
-  const src = a.scratch(n), dst = a.scratch(n * 4);
-  a.u8(src, n).set(bytes);
-  a.kernels.u8ToF32(src, dst, n);
-  return a.f32(dst, n).slice();
+  return { data: bytesToFloats(bytes), width, height, channels };
 }

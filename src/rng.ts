@@ -6,7 +6,7 @@
  * only (not from the parent's state), so the order in which children are created or consumed never matters.
  */
 
-import * as wasm from './imgproc/wasm.js';
+import { fillRandom, type RandomState } from './wasm/pixels.js';
 
 /** cyrb128: a fast 128-bit string hash (public domain), used to turn seed keys into generator state. */
 export function hash128(str: string): [number, number, number, number] {
@@ -118,28 +118,15 @@ export class Rng {
 
   /** Run the generator inside the wasm module, continuing this generator's exact state. */
   private fillWasm(out: Float32Array, kind: 'normal' | 'uniform'): void {
-    wasm.reset();
-    const dst = wasm.scratch(out.length * 4);
-    this.fillAt(dst, out.length, kind);
-    out.set(wasm.f32(dst, out.length));
+    this.lend((st) => fillRandom(out, kind, st));
   }
 
-  /**
-   * Write n samples straight into wasm scratch memory at `ptr` (for kernels that consume them in place).
-   * The caller owns the scratch arena (wasm.reset() before its own allocations).
-   */
-  fillAt(ptr: number, n: number, kind: 'normal' | 'uniform', arena: wasm.Arena = wasm.mainArena): void {
-    const k = arena.kernels;
-    this.withState((st) => (kind === 'normal' ? k.fillNormal(ptr, n, st) : k.fillUniform(ptr, n, st)), arena);
-  }
-
-  /** Lend this generator's state to a wasm kernel (as 4 u32 at a scratch pointer) and take it back after. */
-  withState(fn: (statePtr: number) => void, arena: wasm.Arena = wasm.mainArena): void {
-    const st = arena.scratch(16);
-    arena.u32(st, 4).set([this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0]);
-    fn(st);
-    const s = arena.u32(st, 4);
-    this.a = s[0]! | 0; this.b = s[1]! | 0; this.c = s[2]! | 0; this.d = s[3]! | 0;
+  /** Lend this generator's state to a wasm kernel (4 u32 it updates) and continue from what it left. */
+  lend<T>(fn: (state: RandomState) => T): T {
+    const st = Uint32Array.of(this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0);
+    const r = fn(st);
+    this.a = st[0]! | 0; this.b = st[1]! | 0; this.c = st[2]! | 0; this.d = st[3]! | 0;
+    return r;
   }
 
   /** A copy at the same point of the stream (it continues exactly as this one would). */

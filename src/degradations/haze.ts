@@ -14,7 +14,7 @@ import { byteImageFromKernel, type Image } from '../image.js';
 import type { Rng } from '../rng.js';
 import { boxBlurPlane } from '../imgproc/filter.js';
 import { fractalNoise } from '../imgproc/noise-field.js';
-import * as wasm from '../imgproc/wasm.js';
+import { darkChannelGrid, hazeScatter } from '../wasm/pixels.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
 import { fields, num, vec3, type z } from '../schema.js';
 
@@ -38,18 +38,10 @@ export const HAZE_BETAS = [0.25, 0.4, 0.55, 0.7, 0.9, 1.1, 1.35, 1.6, 1.9, 2.3, 
  * bytes and the result made as bytes, its floats only when asked for (the same values either way).
  */
 export function scatter(img: Image, depth: Float32Array, beta: number, airlight: readonly number[], w = img.width, h = img.height): Image {
-  const { width: W, height: H } = img, n = W * H * 3, bytes = img.bytes;
-  const run = (a: wasm.Arena, floats: boolean): Float32Array | Uint8Array => {
-    const src = bytes ? a.scratch(n + 16) : a.scratch(n * 4), dp = a.scratch(w * h * 4), tmp = a.scratch(W * 8 + w * 4);
-    const dst = floats ? a.scratch(n * 4) : 0, dst8 = floats ? 0 : a.scratch(n);
-    if (bytes) a.u8(src, n).set(bytes); else a.f32(src, n).set(img.data);
-    a.f32(dp, w * h).set(depth);
-    a.kernels.hazeScatter(src, bytes ? 1 : 0, W, H, dp, w, h, beta, airlight[0]!, airlight[1]!, airlight[2]!, dst, dst8, tmp);
-    return floats ? a.f32(dst, n).slice() : a.u8(dst8, n).slice();
-  };
+  const { width: W, height: H } = img, bytes = img.bytes;
+  const run = (floats: boolean): Float32Array | Uint8Array => hazeScatter(bytes ?? img.data, W, H, depth, w, h, beta, airlight, floats);
   if (bytes) return byteImageFromKernel(W, H, run); // bytes in, bytes out; the floats only if asked for
-  wasm.reset();
-  return { data: run(wasm.mainArena, true) as Float32Array, width: W, height: H, channels: 3 };
+  return { data: run(true) as Float32Array, width: W, height: H, channels: 3 };
 }
 
 /**
@@ -61,12 +53,8 @@ export function depthProxy(img: Image, p: HazeParams, rng: Rng): { grid: Float32
   const f = Math.max(1, Math.floor(Math.min(W, H) / 64));
   const w = Math.max(2, Math.floor(W / f)), h = Math.max(2, Math.floor(H / f));
   // dark channel (min over RGB), block-averaged onto the grid
-  wasm.reset();
-  const n = W * H * 3, bytes = img.bytes; // an 8-bit photo is read as bytes (same floats, a quarter of the copying)
-  const src = wasm.scratch(bytes ? n : n * 4), sums = wasm.scratch(w * h * 4), counts = wasm.scratch(w * h * 4);
-  if (bytes) wasm.u8(src, n).set(bytes); else wasm.f32(src, n).set(img.data);
-  wasm.kernels().darkChannelGrid(src, bytes ? 1 : 0, W, H, f, w, h, sums, counts);
-  const dark = wasm.f32(sums, w * h).slice();
+  // an 8-bit photo is read as bytes (same floats, a quarter of the copying)
+  const dark = darkChannelGrid(img.bytes ?? img.data, W, H, f, w, h);
   const field = fractalNoise(w, h, rng, 2, 4);
   const sm = p.smooth / f;
   const darkS = boxBlurPlane(dark, w, h, Math.max(1, sm));

@@ -7,7 +7,7 @@
  */
 import { byteImageFromKernel, clamp01, type Image } from '../image.js';
 import { Rng, logGamma } from '../rng.js';
-import * as wasm from '../imgproc/wasm.js';
+import { gaussianNoise, gaussianNoiseBytes, poissonGrid, type PoissonTables } from '../wasm/pixels.js';
 import { defineSpec, r4 } from './spec.js';
 import { choice, fields, flag, num, type z } from '../schema.js';
 
@@ -36,13 +36,7 @@ export function addGaussianNoise(img: Image, sigma: number, gray: boolean, rng: 
     }
     return clamp01({ data: out, width: img.width, height: img.height, channels: 3 });
   }
-  const n3 = d.length;
-  wasm.reset();
-  const a = wasm.scratch(n3 * 4), z = wasm.scratch(n3 * 4);
-  wasm.f32(a, n3).set(d);
-  rng.fillAt(z, n3, 'normal');
-  wasm.kernels().addScaledClamp(a, z, sigma, a, n3);
-  return { data: wasm.f32(a, n3).slice(), width: img.width, height: img.height, channels: 3 };
+  return { data: rng.lend((st) => gaussianNoise(d, sigma, st)), width: img.width, height: img.height, channels: 3 };
 }
 
 /**
@@ -50,14 +44,8 @@ export function addGaussianNoise(img: Image, sigma: number, gray: boolean, rng: 
  * floats made only when asked for (by drawing the same noise again from a copy of the generator).
  */
 function addGaussianNoiseBytes(img: Image, bytes: Uint8Array, sigma: number, rng: Rng): Image {
-  const n3 = bytes.length, again = rng.clone();
-  return byteImageFromKernel(img.width, img.height, (a, floats) => {
-    const src = a.scratch(n3), z = a.scratch(n3 * 4), dst = floats ? a.scratch(n3 * 4) : 0, dst8 = floats ? 0 : a.scratch(n3);
-    a.u8(src, n3).set(bytes);
-    (floats ? again : rng).fillAt(z, n3, 'normal', a);
-    a.kernels.addScaledClampU8(src, z, sigma, dst, dst8, n3);
-    return floats ? a.f32(dst, n3).slice() : a.u8(dst8, n3).slice();
-  });
+  const again = rng.clone();
+  return byteImageFromKernel(img.width, img.height, (floats) => (floats ? again : rng).lend((st) => gaussianNoiseBytes(bytes, sigma, st, floats)));
 }
 
 /**
@@ -68,29 +56,18 @@ function addGaussianNoiseBytes(img: Image, bytes: Uint8Array, sigma: number, rng
  */
 export function addPoissonNoise(img: Image, peak: number, rng: Rng): Image {
   const n = img.width * img.height * 3, tables = poissonTables(peak), bytes = img.bytes;
-  const run = (a: wasm.Arena, r: Rng, floats: boolean): Float32Array | Uint8Array => {
-    const t = tables;
-    const cdf = a.scratch(t.cdf.length * 8), guide = a.scratch(t.guide.length * 4), offs = a.scratch(1024), lens = a.scratch(1024), los = a.scratch(1024);
-    new Float64Array(a.kernels.memory.buffer, cdf, t.cdf.length).set(t.cdf);
-    a.i32(guide, t.guide.length).set(t.guide); a.i32(offs, 256).set(t.offs); a.i32(lens, 256).set(t.lens); a.i32(los, 256).set(t.los);
-    const src = a.scratch(bytes ? n : n * 4), dst = floats ? a.scratch(n * 4) : 0, dst8 = floats ? 0 : a.scratch(n);
-    if (bytes) a.u8(src, n).set(bytes); else a.f32(src, n).set(img.data);
-    r.withState((st) => a.kernels.poissonGrid(src, bytes ? 1 : 0, n, cdf, guide, offs, lens, los, 1 / peak, st, dst, dst8), a);
-    return floats ? a.f32(dst, n).slice() : a.u8(dst8, n).slice();
-  };
+  const run = (r: Rng, floats: boolean): Float32Array | Uint8Array => r.lend((st) => poissonGrid(bytes ?? img.data, tables, 1 / peak, st, floats));
   if (bytes) {
     const again = rng.clone();
-    return byteImageFromKernel(img.width, img.height, (a, floats) => run(a, floats ? again : rng, floats));
+    return byteImageFromKernel(img.width, img.height, (floats) => run(floats ? again : rng, floats));
   }
-  wasm.reset();
-  const out = run(wasm.mainArena, rng, true) as Float32Array, d = img.data;
+  const out = run(rng, true) as Float32Array, d = img.data;
   let offGrid = false;
   for (let i = 0; i < n; i++) if (out[i]! < 0) { out[i] = rng.poisson(Math.max(0, d[i]!) * peak) / peak; offGrid = true; }
   const result = { data: out, width: img.width, height: img.height, channels: 3 as const };
   return offGrid ? clamp01(result) : result;
 }
 
-interface PoissonTables { cdf: Float64Array; guide: Int32Array; offs: Int32Array; lens: Int32Array; los: Int32Array }
 const tableCache = new Map<number, PoissonTables>();
 
 /** The 256 per-level CDFs and guide tables for a peak, concatenated (the last few peaks are kept). */

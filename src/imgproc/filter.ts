@@ -5,7 +5,7 @@
  * The loops are written "tap outside, contiguous run inside" so V8 can keep the inner loop tight.
  */
 import type { Image } from '../image.js';
-import * as wasm from './wasm.js';
+import { convolveTaps as tapKernel } from '../wasm/pixels.js';
 
 export function reflect101(i: number, n: number): number {
   if (n === 1) return 0;
@@ -28,15 +28,10 @@ export function convolveSeparable(img: Image, kx: Float32Array, ky: Float32Array
   return verticalPass(horizontalPass(img, kx), ky);
 }
 
-/**
- * Copy the image into wasm scratch memory mirrored by (px, py) on each side; returns the region's pointer and
- * padded width. The caller must have called wasm.reset() for this operation.
- */
-function padToWasm(img: Image, px: number, py: number): { ptr: number; PW: number; PH: number } {
+/** Write the image mirrored by (px, py) on each side into `out` (row stride PW * C floats). */
+function padInto(img: Image, px: number, py: number, out: Float32Array, PW: number): void {
   const { width: W, height: H, channels: C } = img;
-  const PW = W + 2 * px, PH = H + 2 * py;
-  const ptr = wasm.scratch(PW * PH * C * 4);
-  const out = wasm.f32(ptr, PW * PH * C), src = img.data;
+  const PH = H + 2 * py, src = img.data;
   for (let y = 0; y < PH; y++) {
     const sy = reflect101(y - py, H);
     const o = y * PW * C, s = sy * W * C;
@@ -49,22 +44,13 @@ function padToWasm(img: Image, px: number, py: number): { ptr: number; PW: numbe
       }
     }
   }
-  return { ptr, PW, PH };
 }
 
 /** Run the SIMD tap kernel: offsets in floats relative to each output pixel's position in the padded input. */
 function runTaps(img: Image, px: number, py: number, offsets: number[], weights: number[]): Image {
   const { width: W, height: H, channels: C } = img;
-  wasm.reset();
-  const k = wasm.kernels();
-  const { ptr, PW } = padToWasm(img, px, py);
-  const n = offsets.length;
-  const offPtr = wasm.scratch(n * 4), wPtr = wasm.scratch(n * 4), dst = wasm.scratch(W * H * C * 4);
-  wasm.i32(offPtr, n).set(offsets);
-  wasm.f32(wPtr, n).set(weights);
-  if (n === 0) wasm.f32(dst, W * H * C).fill(0);
-  else k.convTaps(ptr + (py * PW + px) * C * 4, PW * C, dst, W * C, H, offPtr, wPtr, n);
-  return { data: wasm.f32(dst, W * H * C).slice(), width: W, height: H, channels: C };
+  const data = tapKernel(W, H, C, px, py, (padded, PW) => padInto(img, px, py, padded, PW), offsets, weights);
+  return { data, width: W, height: H, channels: C };
 }
 
 export function horizontalPass(img: Image, k: Float32Array): Image {

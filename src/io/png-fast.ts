@@ -5,7 +5,7 @@
  * Any PNG decoder reads the result (tests decode it with libvips/libpng and compare every byte).
  */
 import zlib from 'node:zlib';
-import * as wasm from '../imgproc/wasm.js';
+import { pngZlibStream, type DeflateHeader } from '../wasm/pixels.js';
 
 /** Huffman code lengths (max `limit` bits) for the given frequencies; zero frequency -> length 0. */
 export function huffmanLengths(freq: readonly number[], limit = 15): number[] {
@@ -83,21 +83,14 @@ function chunk(type: string, data: Uint8Array): Buffer {
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 const rev4 = (v: number): number => ((v & 1) << 3) | ((v & 2) << 1) | ((v & 4) >> 1) | ((v & 8) >> 3);
 
-export function encodePngRgb8(pixels: Uint8Array, width: number, height: number): Buffer {
-  const k = wasm.kernels();
-  wasm.reset();
-  const rawLen = width * height * 3, n = height * (width * 3 + 1);
-  const src = wasm.scratch(rawLen), filt = wasm.scratch(n), hist = wasm.scratch(4096), zero = wasm.scratch(width * 3);
-  wasm.u8(src, rawLen).set(pixels);
-  wasm.u8(zero, width * 3).fill(0);
-  k.pngFilterPaeth(src, width, height, filt, zero);
-  k.histogram(filt, n, hist);
-  const freq = [...wasm.u32(hist, 256), 1];
+/**
+ * The deflate header for the filtered bytes' histogram: zlib header + dynamic block header (BFINAL 1, BTYPE 2, HLIT 0
+ * (257), HDIST 0 (1), HCLEN 15 (19), the code-length code (lengths 0..15 all 4 bits), 257 literal/length code lengths,
+ * one 1-bit distance code).
+ */
+function deflateHeader(freq: number[]): DeflateHeader {
   const lens = huffmanLengths(freq, 15);
   const codes = canonicalCodes(lens);
-
-  // zlib header + dynamic block header: BFINAL 1, BTYPE 2, HLIT 0 (257), HDIST 0 (1), HCLEN 15 (19), the
-  // code-length code (lengths 0..15 all 4 bits), 257 literal/length code lengths, one 1-bit distance code.
   const head: number[] = [0x78, 0x01];
   let acc = 0, bits = 0;
   const put = (v: number, nb: number): void => {
@@ -108,18 +101,11 @@ export function encodePngRgb8(pixels: Uint8Array, width: number, height: number)
   for (const sym of CL_ORDER) put(sym <= 15 ? 4 : 0, 3);
   for (let i = 0; i < 257; i++) put(rev4(lens[i]!), 4);
   put(rev4(1), 4);
+  return { head, acc, bits, codes: Uint16Array.from(codes), lens: Uint8Array.from(lens) };
+}
 
-  const cap = Math.ceil(n * 15 / 8) + head.length + 64;
-  const codesPtr = wasm.scratch(257 * 2), lensPtr = wasm.scratch(257), out = wasm.scratch(cap);
-  wasm.u8(out, head.length).set(head);
-  new Uint16Array(k.memory.buffer, codesPtr, 257).set(codes);
-  wasm.u8(lensPtr, 257).set(lens);
-  const adler = k.adler32(filt, n) >>> 0;
-  const used = k.huffLiterals(filt, n, codesPtr, lensPtr, out, head.length, acc >>> 0, bits, wasm.scratch(65536 * 8));
-  const idat = new Uint8Array(used + 4);
-  idat.set(wasm.u8(out, used));
-  new DataView(idat.buffer).setUint32(used, adler);
-
+export function encodePngRgb8(pixels: Uint8Array, width: number, height: number): Buffer {
+  const idat = pngZlibStream(pixels, width, height, deflateHeader);
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
