@@ -21,7 +21,7 @@ import { Sampler, loadBatch, loadSamples } from './samples.js';
 import { parseTraining, recordedSettings, recordedTraining, resolveTraining, type ResolvedTraining, type TrainingInput } from './config.js';
 import { pretraining, finetuning, type Objective } from './objectives.js';
 import { ResourceError, UsageError } from '../errors.js';
-import { Progress } from '../pipeline/progress.js';
+import { Progress } from '../progress.js';
 
 export interface TrainResult { step: number; loss: number; acc: number; checkpoint: string }
 

@@ -16,7 +16,7 @@ import { startPool, DEFAULT_POOL, type PoolKind, type PoolWorker } from './pool.
 import { dispatch } from './dispatch.js';
 import { MemorySampler, peakMemory } from './telemetry.js';
 import { toolVersions } from '../versions.js';
-import { Progress } from './progress.js';
+import { Progress } from '../progress.js';
 import { ManifestStore } from '../manifest/store.js';
 import { DEFAULT_MAX_PIXELS, outputError } from '../io/image-io.js';
 import { CheckFailedError, UsageError, InterruptedError } from '../errors.js';

@@ -4,7 +4,7 @@ import { buildDataset } from '../../pipeline/build.js';
 import { resolveShard } from '../../pipeline/shard.js';
 import { defaultJobs } from '../../pipeline/pool.js';
 import { UsageError } from '../../errors.js';
-import { fmtTime } from '../../pipeline/progress.js';
+import { fmtTime } from '../../progress.js';
 
 export async function buildCommand(a: { recipe: string; src: string[]; out: string; jobs?: number; shard?: string; strict: boolean; maxPixels?: number; progress?: string; pool?: 'threads' | 'processes' }): Promise<void> {
   const recipe = await loadRecipe(a.recipe, (l) => process.stderr.write(l + '\n'));

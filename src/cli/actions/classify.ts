@@ -5,7 +5,7 @@ import { trainingPatch } from '../../model/config.js';
 import { classifyImage, type ClassifyPolicy } from '../../model/classify.js';
 import { parseBytes } from '../../model/memory.js';
 import { readImage } from '../../io/image-io.js';
-import { Progress } from '../../pipeline/progress.js';
+import { Progress } from '../../progress.js';
 import { expandInputs } from '../files.js';
 
 export interface ClassifyOptions { model: string; inputs: string[]; backend: BackendChoice; top: number; json: boolean; memoryLimit?: string; progress?: 'auto' | 'bar' | 'plain' | 'none' }

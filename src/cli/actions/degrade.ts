@@ -7,7 +7,7 @@ import { readImage, writeImage, writeFileAtomic, formatFromPath, outputError, ty
 import { ConfigError, InputError, UsageError } from '../../errors.js';
 import { deriveSeed } from '../../rng.js';
 import { expandInputs, parseSeed } from '../files.js';
-import { Progress } from '../../pipeline/progress.js';
+import { Progress } from '../../progress.js';
 
 export interface DegradeOptions {
   inputs: string[];

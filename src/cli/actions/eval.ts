@@ -11,7 +11,7 @@ import { piqe } from '../../metrics/piqe.js';
 import { ManifestStore } from '../../manifest/store.js';
 import { resolveStored } from '../../manifest/queries.js';
 import { InputError, UsageError } from '../../errors.js';
-import { Progress } from '../../pipeline/progress.js';
+import { Progress } from '../../progress.js';
 
 export interface EvalOptions {
   lq?: string; gt?: string; data?: string; split?: string; model?: string; json: boolean; limit?: number;

@@ -1,7 +1,7 @@
 /** `uir ingest`: indexes an existing paired set and prints what it took. */
 import { ingest } from '../../pipeline/ingest.js';
 import { manifestPath } from '../../manifest/db.js';
-import { Progress } from '../../pipeline/progress.js';
+import { Progress } from '../../progress.js';
 
 export async function ingestCommand(a: { lq: string; gt: string; type: string; real: boolean; out: string; split: string; copy: boolean; level: number; progress?: 'auto' | 'bar' | 'plain' | 'none' }): Promise<void> {
   const progress = new Progress('ingest', 0, Progress.modeFor(process.stderr, a.progress), 'files');

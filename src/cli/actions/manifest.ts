@@ -8,7 +8,7 @@ import { verifyManifest } from '../../manifest/verify.js';
 import { mergeManifests, findShardDbs } from '../../manifest/merge.js';
 import { CheckFailedError, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/image-io.js';
-import { Progress } from '../../pipeline/progress.js';
+import { Progress } from '../../progress.js';
 
 function table(headers: string[], rows: (string | number)[][]): string {
   const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));

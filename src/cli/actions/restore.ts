@@ -6,7 +6,7 @@ import { loadCheckpoint } from '../../model/checkpoint.js';
 import { planRestore, restoreImage, describeRestorePlan } from '../../model/restore.js';
 import { parseBytes } from '../../model/memory.js';
 import { readImage, writeImage } from '../../io/image-io.js';
-import { Progress } from '../../pipeline/progress.js';
+import { Progress } from '../../progress.js';
 import { expandInputs } from '../files.js';
 
 export interface RestoreCommandOptions {
