@@ -13,23 +13,10 @@ import v8 from 'node:v8';
 import { packageRoot } from '../../paths.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
+import type { TrainKernelExports } from '../../wasm/signatures.js';
 
-export interface TrainKernels {
-  gemmNN(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number, pack: number): void;
-  gemmPackFloats(M: number, N: number, K: number): number;
-  gemmTN(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number, pack: number): void;
-  gemmTNPackFloats(M: number, N: number, K: number): number;
-  transpose2d(src: number, rows: number, cols: number, dst: number): void;
-  colSum(src: number, rows: number, cols: number, dst: number): void;
-  copyRows(src: number, srcStride: number, dst: number, dstStride: number, rows: number, len: number): void;
-  depthwise(inp: number, N: number, H: number, W: number, C: number, f: number, KH: number, KW: number, pt: number, pl: number, OH: number, OW: number, out: number, flip: number): void;
-  depthwiseFilterGrad(inp: number, N: number, H: number, W: number, C: number, dy: number, OH: number, OW: number, KH: number, KW: number, pt: number, pl: number, df: number): void;
-  layerNorm(x: number, g: number, b: number, rows: number, C: number, eps: number, y: number, mean: number, rstd: number): void;
-  layerNormGrad(dy: number, x: number, g: number, mean: number, rstd: number, rows: number, C: number, dx: number, dg: number, db: number): void;
-  simpleGate(x: number, rows: number, H: number, y: number): void;
-  simpleGateGrad(dy: number, x: number, rows: number, H: number, dx: number): void;
-  adamw(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, bc1: number, bc2: number): void;
-}
+/** The kernels' signatures are generated from assembly/train.ts (src/wasm/signatures.ts). */
+export type TrainKernels = TrainKernelExports;
 
 interface WasmBackendLike {
   wasm: { asm: { memory: WebAssembly.Memory } };
@@ -137,12 +124,13 @@ function trainModule(): WebAssembly.Module {
   return new WebAssembly.Module(readFileSync(plain));
 }
 
-export function registerWasmTrainingKernels(): void {
-  if (registered) return;
-  const backend = be(tf.findBackend('wasm'));
-  const inst = new WebAssembly.Instance(trainModule(), { env: { memory: backend.wasm.asm.memory } });
-  kernels = inst.exports as unknown as TrainKernels;
-  const k = kernels;
+/** GEMM helpers over a backend's heap: C (+)= A B (`gemm`) or A^T B (`gemmT`), with the packing room the kernel asks for. */
+interface Gemms {
+  gemm(b: WasmBackendLike, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number): void;
+  gemmT(b: WasmBackendLike, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, acc: number): void;
+}
+
+function gemms(k: TrainKernels): Gemms {
   /**
    * One large GEMM (C (+)= A B, or A^T B when `transposeA`) with the packing room the kernel asks for; per-tap GEMMs
    * are small and call the kernels with pack 0 instead.
@@ -153,8 +141,12 @@ export function registerWasmTrainingKernels(): void {
     const pack = floats ? temp(b, floats) : null;
     try { run(A, lda, B, ldb, C, ldc, M, N, K, acc, pack?.ptr ?? 0); } finally { pack?.done(); }
   };
-  const gemm = gemmPacked.bind(null, false), gemmT = gemmPacked.bind(null, true);
+  return { gemm: gemmPacked.bind(null, false), gemmT: gemmPacked.bind(null, true) };
 
+}
+
+/** Identity and Cast without copies; leading-axis Sum; channel-axis SplitV, Concat and Slice as strided row copies. */
+function registerLayoutKernels(k: TrainKernels): void {
   // --- zero-copy Identity and same-dtype Cast (the engine clones saved activations through these) ---
   register('Identity', ({ inputs, backend: b }) => { b.incRef(inputs.x!.dataId); return { dataId: inputs.x!.dataId, shape: inputs.x!.shape, dtype: inputs.x!.dtype }; });
   register('Cast', (args, stock) => {
@@ -163,6 +155,75 @@ export function registerWasmTrainingKernels(): void {
     return stock!(args as never) as TensorInfo;
   });
 
+  // --- Sum over leading axes (bias gradients) ---
+  register('Sum', (args, stock) => {
+    const x = args.inputs.x!;
+    const b = args.backend;
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(args.attrs.axis as number[], x.shape).sort((p, q) => p - q);
+    const leading = axes.length > 0 && axes.length < rank && axes.every((v, i) => v === i);
+    if (x.dtype !== 'float32' || !leading) return stock!(args as never) as TensorInfo;
+    const rows = size(x.shape.slice(0, axes.length)), cols = size(x.shape.slice(axes.length));
+    const shape = args.attrs.keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
+    const out = b.makeOutput(shape, 'float32');
+    k.colSum(off(b, x), rows, cols, off(b, out));
+    return out;
+  });
+
+  // --- channel-axis SplitV / Concat / Slice as strided row copies ---
+  register('SplitV', (args, stock) => {
+    const x = args.inputs.x!;
+    const b = args.backend;
+    const axis = tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0]!;
+    if (axis !== x.shape.length - 1 || x.dtype !== 'float32') return stock!(args as never) as TensorInfo[];
+    const C = x.shape[axis]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as never, args.attrs.numOrSizeSplits as number[], axis) as number[];
+    const rows = size(x.shape) / C;
+    let at = 0;
+    return sizes.map((s) => {
+      const out = b.makeOutput([...x.shape.slice(0, -1), s], 'float32');
+      k.copyRows(off(b, x) + at * 4, C, off(b, out), s, rows, s);
+      at += s;
+      return out;
+    });
+  });
+  register('Concat', (args, stock) => {
+    const ins = args.inputs as unknown as TensorInfo[];
+    const b = args.backend;
+    const first = ins[0]!;
+    const axis = tf.util.parseAxisParam(args.attrs.axis as number, first.shape)[0]!;
+    const rank = first.shape.length;
+    if (axis !== rank - 1 || ins.some((t) => t.dtype !== 'float32' || t.shape.length !== rank)) return stock!(args as never) as TensorInfo;
+    const total = ins.reduce((s, t) => s + t.shape[axis]!, 0);
+    const shape = [...first.shape.slice(0, -1), total];
+    const out = b.makeOutput(shape, 'float32');
+    const rows = size(shape) / total;
+    let at = 0;
+    for (const t of ins) {
+      const c = t.shape[axis]!;
+      if (c > 0) k.copyRows(off(b, t), c, off(b, out) + at * 4, total, rows, c);
+      at += c;
+    }
+    return out;
+  });
+  register('Slice', (args, stock) => {
+    const x = args.inputs.x!;
+    const b = args.backend;
+    const [begin, sz] = tf.slice_util.parseSliceParams(x as never, args.attrs.begin as number[], args.attrs.size as number[]);
+    const rank = x.shape.length;
+    const innerFull = x.shape.every((d, i) => i === rank - 1 || (begin[i] === 0 && sz[i] === d));
+    if (x.dtype !== 'float32' || rank < 1 || !innerFull) return stock!(args as never) as TensorInfo;
+    const C = x.shape[rank - 1]!, s = sz[rank - 1]!;
+    const out = b.makeOutput(sz, 'float32');
+    const rows = size(x.shape) / C;
+    if (rows > 0 && s > 0) k.copyRows(off(b, x) + begin[rank - 1]! * 4, C, off(b, out), s, rows, s);
+    return out;
+  });
+
+}
+
+/** Conv2D and its two gradients as GEMMs. */
+function registerConvKernels(k: TrainKernels, { gemm, gemmT }: Gemms): void {
   // --- dense convolutions as GEMMs: a 1x1 stride-1 conv is one GEMM over all positions; otherwise, for each output
   // row, one GEMM per filter tap over the run of columns whose input lies inside the image, so the row accumulates
   // in cache over the taps. With them (and FMA) the bench:train step at width 32 took 871 ms against 1350 ms with
@@ -239,6 +300,10 @@ export function registerWasmTrainingKernels(): void {
     return out;
   });
 
+}
+
+/** Depthwise gradients (stride 1, dilation 1) and batched, transposed MatMul. */
+function registerDepthwiseAndMatMulKernels(k: TrainKernels, { gemm, gemmT }: Gemms): void {
   // --- depthwise (stride 1, dilation 1) gradients ---
   const dwCheck = (attrs: NamedAttrMap): boolean => {
     const s = attrs.strides as number[] | number, d = (attrs.dilations as number[] | number) ?? 1;
@@ -294,71 +359,10 @@ export function registerWasmTrainingKernels(): void {
     return out;
   });
 
-  // --- Sum over leading axes (bias gradients) ---
-  register('Sum', (args, stock) => {
-    const x = args.inputs.x!;
-    const b = args.backend;
-    const rank = x.shape.length;
-    const axes = tf.util.parseAxisParam(args.attrs.axis as number[], x.shape).sort((p, q) => p - q);
-    const leading = axes.length > 0 && axes.length < rank && axes.every((v, i) => v === i);
-    if (x.dtype !== 'float32' || !leading) return stock!(args as never) as TensorInfo;
-    const rows = size(x.shape.slice(0, axes.length)), cols = size(x.shape.slice(axes.length));
-    const shape = args.attrs.keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
-    const out = b.makeOutput(shape, 'float32');
-    k.colSum(off(b, x), rows, cols, off(b, out));
-    return out;
-  });
+}
 
-  // --- channel-axis SplitV / Concat / Slice as strided row copies ---
-  register('SplitV', (args, stock) => {
-    const x = args.inputs.x!;
-    const b = args.backend;
-    const axis = tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0]!;
-    if (axis !== x.shape.length - 1 || x.dtype !== 'float32') return stock!(args as never) as TensorInfo[];
-    const C = x.shape[axis]!;
-    const sizes = tf.backend_util.prepareSplitSize(x as never, args.attrs.numOrSizeSplits as number[], axis) as number[];
-    const rows = size(x.shape) / C;
-    let at = 0;
-    return sizes.map((s) => {
-      const out = b.makeOutput([...x.shape.slice(0, -1), s], 'float32');
-      k.copyRows(off(b, x) + at * 4, C, off(b, out), s, rows, s);
-      at += s;
-      return out;
-    });
-  });
-  register('Concat', (args, stock) => {
-    const ins = args.inputs as unknown as TensorInfo[];
-    const b = args.backend;
-    const first = ins[0]!;
-    const axis = tf.util.parseAxisParam(args.attrs.axis as number, first.shape)[0]!;
-    const rank = first.shape.length;
-    if (axis !== rank - 1 || ins.some((t) => t.dtype !== 'float32' || t.shape.length !== rank)) return stock!(args as never) as TensorInfo;
-    const total = ins.reduce((s, t) => s + t.shape[axis]!, 0);
-    const shape = [...first.shape.slice(0, -1), total];
-    const out = b.makeOutput(shape, 'float32');
-    const rows = size(shape) / total;
-    let at = 0;
-    for (const t of ins) {
-      const c = t.shape[axis]!;
-      if (c > 0) k.copyRows(off(b, t), c, off(b, out) + at * 4, total, rows, c);
-      at += c;
-    }
-    return out;
-  });
-  register('Slice', (args, stock) => {
-    const x = args.inputs.x!;
-    const b = args.backend;
-    const [begin, sz] = tf.slice_util.parseSliceParams(x as never, args.attrs.begin as number[], args.attrs.size as number[]);
-    const rank = x.shape.length;
-    const innerFull = x.shape.every((d, i) => i === rank - 1 || (begin[i] === 0 && sz[i] === d));
-    if (x.dtype !== 'float32' || rank < 1 || !innerFull) return stock!(args as never) as TensorInfo;
-    const C = x.shape[rank - 1]!, s = sz[rank - 1]!;
-    const out = b.makeOutput(sz, 'float32');
-    const rows = size(x.shape) / C;
-    if (rows > 0 && s > 0) k.copyRows(off(b, x) + begin[rank - 1]! * 4, C, off(b, out), s, rows, s);
-    return out;
-  });
-
+/** The fused ops of uir's models (ops.ts; other backends use the composite versions) and AdamW. */
+function registerFusedKernels(k: TrainKernels): void {
   // --- fused ops used by uir's models (see ops.ts; other backends use the composite versions) ---
   register('UirLayerNorm', ({ inputs, backend: b, attrs }) => {
     const { x, g, b: beta } = inputs as { x: TensorInfo; g: TensorInfo; b: TensorInfo };
@@ -400,6 +404,18 @@ export function registerWasmTrainingKernels(): void {
     k.adamw(off(b, out), off(b, g!), off(b, m!), off(b, v!), n, a.lr!, a.beta1!, a.beta2!, a.eps!, a.weightDecay!, a.bc1!, a.bc2!);
     return out;
   });
+}
+
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  const backend = be(tf.findBackend('wasm'));
+  const inst = new WebAssembly.Instance(trainModule(), { env: { memory: backend.wasm.asm.memory } });
+  kernels = inst.exports as unknown as TrainKernels;
+  const g = gemms(kernels);
+  registerLayoutKernels(kernels);
+  registerConvKernels(kernels, g);
+  registerDepthwiseAndMatMulKernels(kernels, g);
+  registerFusedKernels(kernels);
   registered = true;
 }
 
