@@ -152,7 +152,7 @@ describe('memory estimate and policies', () => {
     try {
       const { execFileSync } = await import('node:child_process');
       const out = execFileSync(process.execPath, [file], { encoding: 'utf8' }).trim().split('\n').pop();
-      expect(out).toMatch(/^ResourceError: p1032x774\.png \(1032x774\): ran out of memory in the forward pass on the wasm backend; lower --tile/);
+      expect(out).toMatch(/^ResourceError: p1032x774\.png \(1032x774\): ran out of memory in the forward pass on the wasm backend; lower tile/);
     } finally { await fs.rm(file, { force: true }); }
     expect(isWasmOom(new Error('Aborted()'))).toBe(true);
     expect(isWasmOom(new Error('no such file'))).toBe(false);
