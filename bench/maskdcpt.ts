@@ -52,7 +52,7 @@ async function evaluate(ckpt: string, sets: { name: string; pairs: { lq: () => P
     let p = 0, q = 0;
     for (const pair of s.pairs) {
       const lq = await pair.lq();
-      const restored = restoreImage(model, lq, await planRestore(model, lq.width, lq.height)); // whole images, as the paper
+      const restored = await restoreImage(model, lq, await planRestore(model, lq.width, lq.height)); // whole images, as the paper
       const gt = (await readImage(pair.gt)).image;
       p += psnr(restored, gt); q += ssim(restored, gt);
     }

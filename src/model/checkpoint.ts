@@ -10,17 +10,17 @@ import type { AdamW } from './optim.js';
 import { saveSafetensors, loadSafetensors, type NamedArray } from './safetensors.js';
 import { ConfigError } from '../errors.js';
 
-function snapshot(model: MaskDcpt, opt: AdamW): Map<string, NamedArray> {
-  const out = new Map<string, NamedArray>();
-  for (const [n, v] of model.variables()) out.set(n, { shape: v.shape, data: v.dataSync() as Float32Array });
-  for (const [n, t] of opt.m) out.set(`optim.m.${n}`, { shape: t.shape, data: t.dataSync() as Float32Array });
-  for (const [n, t] of opt.v) out.set(`optim.v.${n}`, { shape: t.shape, data: t.dataSync() as Float32Array });
-  return out;
+/** The named tensors' values, read asynchronously (a GPU backend has no synchronous read in Node). */
+async function readAll(named: [string, tf.Tensor][]): Promise<Map<string, NamedArray>> {
+  const values = await Promise.all(named.map(([, t]) => t.data()));
+  return new Map(named.map(([n, t], i) => [n, { shape: t.shape, data: values[i] as Float32Array }]));
 }
 
 export async function saveCheckpoint(file: string, model: MaskDcpt, opt: AdamW | null, meta: Record<string, string>, ema?: Map<string, tf.Tensor>): Promise<void> {
-  const tensors = opt ? snapshot(model, opt) : new Map([...model.variables()].map(([n, v]) => [n, { shape: v.shape, data: v.dataSync() as Float32Array }]));
-  for (const [n, t] of ema ?? []) tensors.set(`ema.${n}`, { shape: t.shape, data: t.dataSync() as Float32Array });
+  const named: [string, tf.Tensor][] = [...model.variables()];
+  if (opt) for (const [which, moments] of [['m', opt.m], ['v', opt.v]] as const) for (const [n, t] of moments) named.push([`optim.${which}.${n}`, t]);
+  for (const [n, t] of ema ?? []) named.push([`ema.${n}`, t]);
+  const tensors = await readAll(named);
   await saveSafetensors(file, tensors, { format: 'uir-maskdcpt', config: JSON.stringify(model.config), optimStep: String(opt?.step ?? 0), ...meta });
 }
 

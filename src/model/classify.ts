@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Image } from '../image.js';
 import type { MaskDcpt } from './maskdcpt.js';
-import { bytesPerPixel, formatBytes, forwardPass, guardMemory, inferenceBudget } from './memory.js';
+import { bytesPerPixel, formatBytes, forwardPass, guardMemory, inferenceBudget, largestBytesPerPixel } from './memory.js';
 import { cutRect, padReflect } from './restore.js';
 import { ResourceError } from '../errors.js';
 
@@ -34,13 +34,13 @@ export async function classifyImage(model: MaskDcpt, img: Image, o: { crop: numb
   const name = o.name ?? 'image', mult = 2 ** model.net.depth;
   const W = Math.ceil(img.width / mult) * mult, H = Math.ceil(img.height / mult) * mult;
   const perPixel = await bytesPerPixel(model, 'classify');
-  const budget = inferenceBudget(o.memoryLimit);
-  const pass = (data: Float32Array, n: number, w: number, h: number, lower: string): Float32Array => guardMemory({ name, width: img.width, height: img.height, lower }, () => {
+  const budget = inferenceBudget(o.memoryLimit, perPixel, largestBytesPerPixel(model));
+  const pass = (data: Float32Array, n: number, w: number, h: number, lower: string): Promise<Float32Array> => guardMemory({ name, width: img.width, height: img.height, lower }, async () => {
     const t = tf.tidy(() => tf.softmax(forwardPass(model, tf.tensor4d(data, [n, h, w, 3]), 'classify')[0]!));
-    try { return t.dataSync() as Float32Array; } finally { t.dispose(); }
+    try { return (await t.data()) as Float32Array; } finally { t.dispose(); }
   });
   if (perPixel * W * H <= budget.bytes) {
-    const probs = pass(padReflect(img, W, H), 1, W, H, '{memoryLimit}');
+    const probs = await pass(padReflect(img, W, H), 1, W, H, '{memoryLimit}');
     return { probs, policy: { mode: 'whole', width: W, height: H } };
   }
   const c = Math.max(mult, Math.floor(o.crop / mult) * mult);
@@ -55,7 +55,7 @@ export async function classifyImage(model: MaskDcpt, img: Image, o: { crop: numb
   for (let i = 0; i < boxes.length; i += perBatch) {
     const chunk = boxes.slice(i, i + perBatch), data = new Float32Array(chunk.length * c * c * 3);
     chunk.forEach(([x, y], j) => data.set(cutRect(src, SW, x, y, c, c), j * c * c * 3));
-    const p = pass(data, chunk.length, c, c, 'the crop size');
+    const p = await pass(data, chunk.length, c, c, 'the crop size');
     for (let j = 0; j < p.length; j++) sum[j % k]! += p[j]!;
   }
   for (let j = 0; j < k; j++) sum[j]! /= boxes.length;

@@ -43,7 +43,7 @@ export function pretraining(c: ResolvedTraining): Objective {
 /** `recorded`: the EMA weights of the checkpoint resumed from, if any. */
 export function finetuning(c: ResolvedTraining, vars: Map<string, tf.Variable>, recorded?: Map<string, NamedArray>): Objective {
   const ema = new Map<string, tf.Tensor>();
-  for (const [n, v] of vars) ema.set(n, tf.keep(tf.tensor(recorded?.get(`ema.${n}`)?.data ?? v.dataSync(), v.shape)));
+  for (const [n, v] of vars) { const r = recorded?.get(`ema.${n}`); ema.set(n, tf.keep(r ? tf.tensor(r.data, v.shape) : tf.clone(v))); }
   const cosine = (base: number, t: number): number => 1e-6 + (base - 1e-6) * 0.5 * (1 + Math.cos((Math.PI * Math.max(0, t - 1)) / c.steps));
   return {
     kind: 'finetune',

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { builtFileBeside } from '../paths.js';
 import { heapView } from './kernels/register.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { sliceBatch, type Replica, type ReplicaBatch, type ReplicaSpec, type ReplicaStats } from './replica.js';
+import { LaterReads, sliceBatch, type Replica, type ReplicaBatch, type ReplicaSpec, type ReplicaStats } from './replica.js';
 
 export interface WorkerStep { batch: ReplicaBatch }
 export interface WorkerInit { spec: ReplicaSpec; names: string[]; shapes: number[][]; weights: SharedArrayBuffer; grads: SharedArrayBuffer[]; index: number }
@@ -56,9 +56,11 @@ export class DataParallel {
 
   /**
    * One gradient computation over `batch` split between the replicas: returns the gradients keyed by tf variable
-   * name (as tf.variableGrads does; the caller disposes them) and the batch's mean loss and summed metrics.
+   * name (as tf.variableGrads does; the caller disposes them) and, as a promise, the batch's mean loss and summed
+   * metrics. On one replica the gradients come back as soon as they are queued (on a GPU, before they are computed)
+   * and the metrics when the device has them, so the caller can queue the optimizer step first.
    */
-  async gradients(batch: ReplicaBatch): Promise<{ grads: Record<string, tf.Tensor>; stats: ReplicaStats }> {
+  async gradients(batch: ReplicaBatch): Promise<{ grads: Record<string, tf.Tensor>; stats: Promise<ReplicaStats> }> {
     const k = this.threads;
     const bounds = Array.from({ length: k + 1 }, (_, i) => Math.round((i * batch.n) / k));
     const replies: Promise<WorkerReply>[] = [];
@@ -75,10 +77,15 @@ export class DataParallel {
     }
     const mine = k > 1 ? sliceBatch(batch, 0, bounds[1]!) : batch;
     const stats: ReplicaStats = { loss: 0, l1: 0, focal: 0, correct: 0 };
-    const { value, grads } = tf.variableGrads(() => this.replica.loss(mine, stats));
-    stats.loss = value.dataSync()[0]! * mine.n;
-    value.dispose();
-    if (k === 1) { stats.loss /= batch.n; return { grads, stats }; }
+    const reads = new LaterReads();
+    const { value, grads } = tf.variableGrads(() => this.replica.loss(mine, stats, reads.later));
+    const settled = (async (): Promise<ReplicaStats> => {
+      try { stats.loss += (await value.data())[0]! * mine.n; } finally { value.dispose(); }
+      await reads.done();
+      return stats;
+    })();
+    if (k === 1) return { grads, stats: settled.then((s) => ({ ...s, loss: s.loss / batch.n })) };
+    await settled;
     const done = await Promise.all(replies);
     for (const r of done) {
       if (r.kind === 'error') {
@@ -114,7 +121,7 @@ export class DataParallel {
       delete grads[v.name];
     });
     for (const g of Object.values(grads)) g.dispose();
-    return { grads: out, stats };
+    return { grads: out, stats: Promise.resolve(stats) };
   }
 
   async dispose(): Promise<void> {

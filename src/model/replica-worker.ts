@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.js';
-import { loadReplica } from './replica.js';
+import { LaterReads, loadReplica } from './replica.js';
 import { isWasmOom } from './memory.js';
 import { heapView } from './kernels/register.js';
 import type { WorkerInit, WorkerReply, WorkerStep } from './parallel.js';
@@ -28,14 +28,16 @@ try {
   for (const v of vars) { offsets.push(total); total += v.size; }
   const weights = new Float32Array(init.weights), grads = new Float32Array(init.grads[init.index]!);
   send({ kind: 'ready' });
-  port.on('message', (m: WorkerStep) => {
+  port.on('message', async (m: WorkerStep) => {
     try {
       // the main thread's weights (a fresh tensor per variable: the wasm backend caches packed weights by data id)
       vars.forEach((v, i) => { const t = tf.tensor(weights.subarray(offsets[i]!, offsets[i]! + v.size), v.shape); v.assign(t); t.dispose(); });
       const stats: ReplicaStats = { loss: 0, l1: 0, focal: 0, correct: 0 };
-      const { value, grads: g } = tf.variableGrads(() => replica.loss(m.batch, stats));
-      stats.loss = value.dataSync()[0]! * m.batch.n;
+      const reads = new LaterReads();
+      const { value, grads: g } = tf.variableGrads(() => replica.loss(m.batch, stats, reads.later));
+      stats.loss = (await value.data())[0]! * m.batch.n;
       value.dispose();
+      await reads.done();
       vars.forEach((v, i) => {
         const t = g[v.name];
         if (t) grads.set(heapView(t)?.data ?? (t.dataSync() as Float32Array), offsets[i]); else grads.fill(0, offsets[i]!, offsets[i]! + v.size);

@@ -30,10 +30,32 @@ export interface ReplicaBatch {
 /** Loss value and side metrics (sums over the slice, so slices add up). */
 export interface ReplicaStats { loss: number; l1: number; focal: number; correct: number }
 
+/**
+ * Reads of a loss's metric tensors, made after the step and never during it: a synchronous read would stall a GPU
+ * backend mid-step (and tfjs-webgpu has none in Node). `later(t, use)` keeps t past the loss's tidy scope and calls
+ * `use` with its values once they arrive; `done()` waits for all of them.
+ */
+export class LaterReads {
+  private reads: Promise<void>[] = [];
+  readonly later = (t: tf.Tensor, use: (values: ArrayLike<number>) => void): void => {
+    const kept = tf.keep(t);
+    this.reads.push(kept.data().then((v) => use(v as ArrayLike<number>)).finally(() => kept.dispose()));
+  };
+  async done(): Promise<void> {
+    const all = this.reads;
+    this.reads = [];
+    await Promise.all(all);
+  }
+}
+export type ReadLater = LaterReads['later'];
+
 export interface Replica {
   vars: Map<string, tf.Variable>;
-  /** The loss of a batch as a scalar, for tf.variableGrads; `stats` receives the metrics once computed. */
-  loss(b: ReplicaBatch, stats: ReplicaStats): tf.Scalar;
+  /**
+   * The loss of a batch as a scalar, for tf.variableGrads; the metrics are added to `stats` when `later`'s reads
+   * arrive (LaterReads.done()).
+   */
+  loss(b: ReplicaBatch, stats: ReplicaStats, later: ReadLater): tf.Scalar;
   dispose(): void;
   /** The MaskDCPT model, when the spec is one. */
   model?: MaskDcpt;
@@ -55,14 +77,14 @@ export function buildReplica(spec: MaskDcptReplicaSpec, seed: number | string = 
   return {
     model,
     vars: spec.finetune ? model.net.params.vars : model.variables(),
-    loss(b, stats) {
+    loss(b, stats, later) {
       const lq = tf.tensor4d(b.lq, [b.n, b.height, b.width, 3]), gt = tf.tensor4d(b.gt, [b.n, b.height, b.width, 3]);
       const labels = tf.tensor1d(b.labels, 'int32');
       const mask: PatchMask | undefined = b.mask ? { n: b.n, ...b.mask } : undefined;
       const r = maskdcptLoss(model, lq, gt, labels, mask);
-      stats.l1 += r.l1.dataSync()[0]! * b.n; stats.focal += r.focal.dataSync()[0]! * b.n;
-      const pred = r.logits.argMax(-1).dataSync();
-      for (let i = 0; i < b.n; i++) if (pred[i] === b.labels[i]) stats.correct++;
+      later(r.l1, (v) => { stats.l1 += v[0]! * b.n; });
+      later(r.focal, (v) => { stats.focal += v[0]! * b.n; });
+      later(r.logits.argMax(-1), (pred) => { for (let i = 0; i < b.n; i++) if (pred[i] === b.labels[i]) stats.correct++; });
       return spec.finetune ? r.l1 : r.total;
     },
     dispose() { model.dispose(); },

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Image } from '../image.js';
 import { reflect101 } from '../imgproc/filter.js';
 import type { MaskDcpt } from './maskdcpt.js';
-import { bytesPerPixel, formatBytes, forwardPass, guardMemory, inferenceBudget } from './memory.js';
+import { bytesPerPixel, formatBytes, forwardPass, guardMemory, inferenceBudget, largestBytesPerPixel } from './memory.js';
 import { ResourceError, UsageError } from '../errors.js';
 
 /** The reflect-101 padded copy of an RGB image at W x H (W, H >= its size), as float samples. */
@@ -70,7 +70,7 @@ export async function planRestore(model: MaskDcpt, width: number, height: number
   if (!Number.isInteger(overlap) || overlap < 0) throw new UsageError(`{overlap}: expected a whole number >= 0, received ${o.overlap}`);
   if (o.tile !== undefined && !(Number.isInteger(o.tile) && o.tile >= mult)) throw new UsageError(`{tile}: expected a whole number >= ${mult} (the network's size multiple), received ${o.tile}`);
   const perPixel = await bytesPerPixel(model, 'restore');
-  const budget = inferenceBudget(o.memoryLimit);
+  const budget = inferenceBudget(o.memoryLimit, perPixel, largestBytesPerPixel(model));
   const whole = perPixel * W * H;
   const forced = o.tile !== undefined ? Math.floor(o.tile / mult) * mult : undefined;
   if (forced === undefined ? whole <= budget.bytes : W <= forced && H <= forced) {
@@ -102,25 +102,25 @@ export function describeRestorePlan(p: RestorePlan): string {
 }
 
 /** Restore one image by a plan (see planRestore); the output has the input's size, clamped to [0, 1]. */
-export function restoreImage(model: MaskDcpt, img: Image, plan: RestorePlan, name = 'image'): Image {
+export async function restoreImage(model: MaskDcpt, img: Image, plan: RestorePlan, name = 'image'): Promise<Image> {
   const mult = 2 ** model.net.depth;
   const W = Math.ceil(img.width / mult) * mult, H = Math.ceil(img.height / mult) * mult;
   const padded = padReflect(img, W, H);
   const guard = { name, width: img.width, height: img.height, lower: plan.mode === 'whole' ? '{tile} (e.g. {tile} 512)' : `{tile} (now ${plan.tile})` };
-  const run = (x0: number, y0: number, w: number, h: number): Float32Array => guardMemory(guard, () => {
+  const run = (x0: number, y0: number, w: number, h: number): Promise<Float32Array> => guardMemory(guard, async () => {
     // the typed array is read outside tf.tidy, which would walk every element of a returned container
     const t = tf.tidy(() => forwardPass(model, tf.tensor4d(w === W && h === H ? padded : cutRect(padded, W, x0, y0, w, h), [1, h, w, 3]), 'restore')[0]!);
-    try { return t.dataSync() as Float32Array; } finally { t.dispose(); }
+    try { return (await t.data()) as Float32Array; } finally { t.dispose(); }
   });
   let result: Float32Array;
-  if (plan.mode === 'whole') result = run(0, 0, W, H);
+  if (plan.mode === 'whole') result = await run(0, 0, W, H);
   else {
     const T = plan.tile, overlap = plan.overlap;
     const acc = new Float32Array(W * H * 3), wsum = new Float32Array(W * H);
     const tw = Math.min(T, W), th = Math.min(T, H);
     const ramp = (i: number, n: number): number => Math.min(1, (Math.min(i, n - 1 - i) + 1) / (overlap / 2 + 1));
     for (const y0 of starts(H, T, overlap)) for (const x0 of starts(W, T, overlap)) {
-      const out = run(x0, y0, tw, th);
+      const out = await run(x0, y0, tw, th);
       for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
         // ramp weights so overlapping tiles cross-fade instead of leaving seams
         const w = ramp(x, tw) * ramp(y, th), g = (y0 + y) * W + x0 + x, s = (y * tw + x) * 3;

@@ -15,9 +15,11 @@ import { MaskDcpt, makeConfig } from './maskdcpt.js';
 import { AdamW } from './optim.js';
 import { buildReplica, type MaskDcptReplicaSpec, type Replica } from './replica.js';
 import { DataParallel } from './parallel.js';
+import type { ReplicaStats } from './replica.js';
 import { checkFits, isWasmOom } from './memory.js';
 import { loadCheckpoint, saveCheckpoint, latestCheckpoint } from './checkpoint.js';
-import { Sampler, loadBatch, loadSamples } from './samples.js';
+import { Sampler, loadSamples } from './samples.js';
+import { BatchLoader } from './batches.js';
 import { parseTraining, recordedSettings, recordedTraining, resolveTraining, type ResolvedTraining, type TrainingInput } from './config.js';
 import { pretraining, finetuning, type Objective } from './objectives.js';
 import { ResourceError, UsageError } from '../errors.js';
@@ -38,7 +40,7 @@ interface Run {
 /** Validate the configuration, resolve it against the checkpoint resumed from, load the data and build the model. */
 async function prepare(input: TrainingInput, log: (line: string) => void): Promise<Run> {
   const given = parseTraining(input);
-  await selectBackend(given.backend, log);
+  const backend = await selectBackend(given.backend, log);
   await fs.mkdir(given.out, { recursive: true });
   const resumeFrom = given.resume ? await latestCheckpoint(given.out) : null;
   if (given.resume && !resumeFrom) throw new UsageError(`{resume}: no ckpt-*.safetensors in ${given.out}`);
@@ -54,7 +56,7 @@ async function prepare(input: TrainingInput, log: (line: string) => void): Promi
   } else {
     model = new MaskDcpt(makeConfig(c.arch, data.classes, { maskPatch: c.maskPatch, maskRatio: c.maskRatio }), c.seed);
   }
-  checkFits({ width: model.config.net.width, batch: c.batch, patch: c.patch });
+  checkFits({ width: model.config.net.width, batch: c.batch, patch: c.patch, net: model.config.net }, backend);
   return { c, model, data, loaded, resumeFrom, startStep: loaded ? Number(loaded.meta.step) : 0 };
 }
 
@@ -91,44 +93,72 @@ export async function train(input: TrainingInput, log: (line: string) => void = 
   const objective = run.c.objective === 'finetune' ? finetuning(run.c, replica.vars, run.loaded?.tensors) : pretraining(run.c);
   const opt = optimizer(run, replica.vars, objective);
   try {
-    return await loop(run, replica.vars, dp, opt, objective);
+    return await loop(run, replica.vars, dp, opt, objective, log);
   } finally {
     await dp.dispose(); // worker threads would keep the process alive after an error
     objective.dispose(); opt.dispose(); run.model.dispose();
   }
 }
 
+/**
+ * The metrics of each step, written once its statistics arrive: a step behind the queue, so that a GPU already has
+ * the next step's work when the training thread waits for a loss (a divergence stops the run one step later).
+ */
+class StepRecorder {
+  private pending: { step: number; stats: Promise<ReplicaStats> } | null = null;
+  last = { loss: NaN, acc: NaN };
+  constructor(private readonly file: string, private readonly batch: number, private readonly progress: Progress, private readonly t0: number, private readonly feed: BatchLoader) {}
+
+  /** Record `step` once its stats are in, after writing the step before it. */
+  async queue(step: number, stats: Promise<ReplicaStats>): Promise<void> {
+    await this.flush();
+    this.pending = { step, stats };
+  }
+
+  async flush(): Promise<void> {
+    if (!this.pending) return;
+    const { step, stats: wait } = this.pending;
+    this.pending = null;
+    const stats = await wait, loss = stats.loss, acc = stats.correct / this.batch;
+    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step + 1} (loss ${loss}); lower the learning rates`);
+    this.last = { loss, acc };
+    const seconds = (performance.now() - this.t0) / 1000;
+    await fs.appendFile(this.file, JSON.stringify({ step: step + 1, loss, l1: stats.l1 / this.batch, focal: stats.focal / this.batch, acc, seconds, dataWait: this.feed.waitSeconds }) + '\n');
+    this.progress.update(step + 1);
+  }
+}
+
 /** The steps from the run's start to its end: gradients, the optimizer step, metrics and checkpoints. */
-async function loop(run: Run, vars: Map<string, tf.Variable>, dp: DataParallel, opt: AdamW, objective: Objective): Promise<TrainResult> {
+async function loop(run: Run, vars: Map<string, tf.Variable>, dp: DataParallel, opt: AdamW, objective: Objective, log: (line: string) => void): Promise<TrainResult> {
   const { c, model, data, startStep } = run;
-  const sampler = new Sampler(data.items, data.weights, c.seed);
-  const metricsFile = path.join(c.out, 'metrics.jsonl');
+  const feed = new BatchLoader(new Sampler(data.items, data.weights, c.seed), { batch: c.batch, patch: c.patch, seed: c.seed, lastStep: c.steps });
   const progress = new Progress(c.objective === 'finetune' ? 'finetune' : 'train', c.steps, c.progress === 'none' ? 'none' : Progress.modeFor(process.stderr, c.progress), 'steps', startStep);
   const meta = (step: number): Record<string, string> => ({ step: String(step), seed: String(c.seed), manifest: data.identity, classes: JSON.stringify(data.classes), train: JSON.stringify(recordedTraining(c)) });
-  let last = { loss: NaN, acc: NaN }, ckpt = run.resumeFrom ?? '';
-  let next = startStep < c.steps ? loadBatch(sampler.batch(startStep, c.batch), c.patch, c.seed, startStep) : null;
   const t0 = performance.now();
-  for (let step = startStep; step < c.steps; step++) {
-    const batch = await next!;
-    next = step + 1 < c.steps ? loadBatch(sampler.batch(step + 1, c.batch), c.patch, c.seed, step + 1) : null; // overlaps this step
-    const { grads, stats } = await dp.gradients({ n: c.batch, height: c.patch, width: c.patch, lq: batch.lq, gt: batch.gt, labels: batch.labels, mask: objective.mask(step) })
-      .catch((e: unknown) => {
-        if (!isWasmOom(e)) throw e;
-        throw new ResourceError(`training step ${step + 1} ran out of memory on the ${tf.getBackend()} backend (batch ${c.batch} of ${c.patch}x${c.patch}, ${model.config.arch}); lower {batch} or {patch}`, { cause: e });
-      });
-    opt.apply(vars, grads);
-    objective.afterStep(vars, opt.step);
-    for (const g of Object.values(grads)) g.dispose();
-    const loss = stats.loss, acc = stats.correct / c.batch;
-    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step + 1} (loss ${loss}); lower the learning rates`);
-    last = { loss, acc };
-    await fs.appendFile(metricsFile, JSON.stringify({ step: step + 1, loss, l1: stats.l1 / c.batch, focal: stats.focal / c.batch, acc, seconds: (performance.now() - t0) / 1000 }) + '\n');
-    progress.update(step + 1);
-    if ((step + 1) % c.ckptEvery === 0 || step + 1 === c.steps) {
-      ckpt = path.join(c.out, `ckpt-${String(step + 1).padStart(7, '0')}.safetensors`);
-      await saveCheckpoint(ckpt, model, opt, meta(step + 1), objective.saved());
+  const record = new StepRecorder(path.join(c.out, 'metrics.jsonl'), c.batch, progress, t0, feed);
+  let ckpt = run.resumeFrom ?? '';
+  try {
+    for (let step = startStep; step < c.steps; step++) {
+      const batch = await feed.get(step);
+      const { grads, stats } = await dp.gradients({ n: c.batch, height: c.patch, width: c.patch, lq: batch.lq, gt: batch.gt, labels: batch.labels, mask: objective.mask(step) })
+        .catch((e: unknown) => {
+          if (!isWasmOom(e)) throw e;
+          throw new ResourceError(`training step ${step + 1} ran out of memory on the ${tf.getBackend()} backend (batch ${c.batch} of ${c.patch}x${c.patch}, ${model.config.arch}); lower {batch} or {patch}`, { cause: e });
+        });
+      opt.apply(vars, grads);
+      objective.afterStep(vars, opt.step);
+      for (const g of Object.values(grads)) g.dispose();
+      await record.queue(step, stats);
+      if ((step + 1) % c.ckptEvery === 0 || step + 1 === c.steps) {
+        await record.flush();
+        ckpt = path.join(c.out, `ckpt-${String(step + 1).padStart(7, '0')}.safetensors`);
+        await saveCheckpoint(ckpt, model, opt, meta(step + 1), objective.saved());
+      }
     }
-  }
+    await record.flush();
+  } finally { await feed.dispose(); }
   progress.finish(c.steps);
-  return { step: c.steps, loss: last.loss, acc: last.acc, checkpoint: ckpt };
+  const total = (performance.now() - t0) / 1000;
+  if (c.steps > startStep) log(`${c.steps - startStep} steps in ${total.toFixed(1)} s; waiting for data ${(100 * feed.waitSeconds / Math.max(total, 1e-9)).toFixed(1)}% of it`);
+  return { step: c.steps, loss: record.last.loss, acc: record.last.acc, checkpoint: ckpt };
 }

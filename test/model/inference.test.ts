@@ -99,8 +99,8 @@ describe('memory estimate and policies', () => {
   it('tiled restoration of an odd-sized image larger than a tile is seamless and close to the whole-image pass (the difference: channel attention pools per tile)', async () => {
     const { model } = await loadCheckpoint(ckpt['nafnet-small']!);
     const { image } = await readImage(path.join(SHARED, 'CBSD68/gt/101087.png')); // 321x481: padded to 336x496
-    const whole = restoreImage(model, image, await planRestore(model, image.width, image.height));
-    const tiled = restoreImage(model, image, await planRestore(model, image.width, image.height, { tile: 160, overlap: 32 }));
+    const whole = await restoreImage(model, image, await planRestore(model, image.width, image.height));
+    const tiled = await restoreImage(model, image, await planRestore(model, image.width, image.height, { tile: 160, overlap: 32 }));
     expect([tiled.width, tiled.height, whole.width, whole.height]).toEqual([321, 481, 321, 481]);
     // by hand: the whole-image pass is one reflect-padded forward, cropped
     const W = 336, H = 496;
@@ -145,7 +145,7 @@ describe('memory estimate and policies', () => {
       const { model } = await loadCheckpoint(${JSON.stringify(ckpt['nafnet-small'])});
       const { image } = await readImage(${JSON.stringify(path.join(dir, 'photos', 'p1032x774.png'))});
       const ballast = tf.zeros([3.5 * 2 ** 30 / 4]);
-      try { restoreImage(model, image, { mode: 'whole', width: 1040, height: 784, estimate: 0, budget: 0 }, 'p1032x774.png'); console.log('no error'); }
+      try { await restoreImage(model, image, { mode: 'whole', width: 1040, height: 784, estimate: 0, budget: 0 }, 'p1032x774.png'); console.log('no error'); }
       catch (e) { console.log(e.name + ': ' + e.message); }`;
     const file = path.join(ROOT, 'dist', `oom-probe-${process.pid}.mjs`);
     await fs.writeFile(file, script);

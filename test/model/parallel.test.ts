@@ -29,8 +29,11 @@ describe('data-parallel training', () => {
     const b = batch(n, 32, withMask);
     const one = await DataParallel.create(spec, replica, 1), two = await DataParallel.create(spec, replica, 2);
     const a = await one.gradients(b), c = await two.gradients(b);
-    expect(c.stats.loss).toBeCloseTo(a.stats.loss, 5);
-    expect(c.stats.correct).toBe(a.stats.correct);
+    const sa = await a.stats, sc = await c.stats;
+    expect(sc.loss).toBeCloseTo(sa.loss, 5);
+    expect(sc.correct).toBe(sa.correct);
+    expect(sc.l1).toBeGreaterThan(0); // the metrics read after the step arrived
+    expect(sc.l1).toBeCloseTo(sa.l1, 5);
     let worst = 0, compared = 0;
     for (const [, v] of replica.vars) {
       const ga = a.grads[v.name], gc = c.grads[v.name];

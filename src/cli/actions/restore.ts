@@ -29,7 +29,7 @@ export async function restoreCommand(a: RestoreCommandOptions): Promise<void> {
       const plan = await planRestore(model, image.width, image.height, { tile: a.tile, overlap: a.overlap, memoryLimit }, f);
       const how = describeRestorePlan(plan);
       if (plan.mode === 'tiles' && !told.has(`${plan.tile}/${plan.overlap}`)) { told.add(`${plan.tile}/${plan.overlap}`); process.stderr.write(`restore: ${path.basename(f)}: ${how}\n`); }
-      const out = restoreImage(model, image, plan, f);
+      const out = await restoreImage(model, image, plan, f);
       await writeImage(out, single ? a.output : path.join(a.output, path.basename(f, path.extname(f)) + '.png'));
       progress.update(i + 1);
     }
