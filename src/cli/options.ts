@@ -5,7 +5,7 @@
  */
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
-import { ARCH_DEFAULT, CKPT_EVERY_DEFAULT, RUN_DEFAULTS } from '../model/defaults.js';
+import { ARCH_DEFAULT, BACKEND_CHOICES, CKPT_EVERY_DEFAULT, RUN_DEFAULTS, type BackendChoice } from '../model/defaults.js';
 
 /** A command module whose handler sees the options its builder declares. */
 export function defineCommand<T>(c: { command: string; describe: string; builder: (y: Argv) => Argv<T>; handler: (a: ArgumentsCamelCase<T>) => Promise<void> | void }): CommandModule<object, T> {
@@ -13,19 +13,19 @@ export function defineCommand<T>(c: { command: string; describe: string; builder
 }
 
 export type ProgressMode = 'auto' | 'bar' | 'plain' | 'none';
-export type BackendFlag = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendFlag = BackendChoice;
 
 export const progressOption = <T>(y: Argv<T>, describe = 'Progress display') =>
   y.option('progress', { type: 'string', choices: ['auto', 'bar', 'plain', 'none'] as const, default: 'auto' as ProgressMode, describe });
 
 export const backendOption = <T>(y: Argv<T>, describe = 'TensorFlow.js backend') =>
-  y.option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as BackendFlag, describe });
+  y.option('backend', { type: 'string', choices: BACKEND_CHOICES, default: 'auto' as BackendFlag, describe });
 
 export const jsonOption = <T>(y: Argv<T>, describe = 'JSON output') => y.option('json', { type: 'boolean', default: false, describe });
 
 /** --memory-limit for the commands that run a network on images. */
 export const memoryOption = <T>(y: Argv<T>) =>
-  y.option('memory-limit', { type: 'string', describe: 'Memory one forward pass may take, e.g. 2GiB (default: 3 GiB of the 4 GiB wasm heap; half the RAM on other backends)' });
+  y.option('memory-limit', { type: 'string', describe: 'Memory one forward pass may take, e.g. 2GiB (default: 3 GiB of the 4 GiB wasm heap; 8 GiB of a GPU on webgpu, within its largest buffer; half the RAM elsewhere)' });
 
 /** --tile and --overlap for the commands that restore images. */
 export const tileOptions = <T>(y: Argv<T>) => y

@@ -8,7 +8,7 @@ import { z, fields, num, int, choice, flag, problems } from '../schema.js';
 import { UsageError } from '../errors.js';
 import { ARCH_NAMES } from './archs/index.js';
 
-import { RUN_DEFAULTS, LR_DEFAULTS, EMA_DEFAULT, ARCH_DEFAULT, CKPT_EVERY_DEFAULT, type RunSettings } from './defaults.js';
+import { RUN_DEFAULTS, LR_DEFAULTS, EMA_DEFAULT, ARCH_DEFAULT, CKPT_EVERY_DEFAULT, BACKEND_CHOICES, type RunSettings } from './defaults.js';
 
 export { RUN_DEFAULTS, LR_DEFAULTS, EMA_DEFAULT, type RunSettings };
 
@@ -31,7 +31,7 @@ export const trainingSchema = fields({
   lrDecoder: num(0, 1, `Learning rate of the decoders, classifier and ending conv (default ${LR_DEFAULTS.pretrain.decoder} pre-training, ${LR_DEFAULTS.finetune.decoder} fine-tuning).`).optional(),
   ckptEvery: int(1, 1e9, 'Checkpoint every N steps (and at the end).').default(CKPT_EVERY_DEFAULT),
   resume: flag('Continue from the latest checkpoint in out with its recorded run settings.').default(false),
-  backend: choice(['auto', 'tensorflow', 'wasm', 'cpu'], 'TensorFlow.js backend.').default('auto'),
+  backend: choice(BACKEND_CHOICES, 'TensorFlow.js backend: auto takes tfjs-node-gpu, then WebGPU on a hardware GPU, then tfjs-node, then wasm.').default('auto'),
   threads: int(1, 1024, 'Data-parallel replicas on the wasm backend (default: every core, at most the batch size).').optional(),
   progress: choice(['auto', 'bar', 'plain', 'none'], 'Progress display.').default('auto'),
   init: z.string().min(1).describe('Fine-tuning: the pre-trained checkpoint.').optional(),

@@ -9,3 +9,7 @@ export const LR_DEFAULTS = { pretrain: { encoder: 3e-4, decoder: 1e-4 }, finetun
 export const EMA_DEFAULT = 0.999;
 export const ARCH_DEFAULT = 'nafnet-small';
 export const CKPT_EVERY_DEFAULT = 500;
+
+/** The TensorFlow.js backends uir can run on (backend.ts decides; `auto` explains its choice). */
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];

@@ -12,23 +12,55 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ResourceError } from '../errors.js';
-import { WASM_HEAP_LIMIT } from './backend.js';
+import { WASM_HEAP_LIMIT, currentBackend, type AdapterInfo, type BackendName } from './backend.js';
+import type { NetConfig } from './archs/index.js';
 import type { MaskDcpt } from './maskdcpt.js';
 
 /**
- * Peak bytes of one NAFNet training step (activations kept for the backward pass dominate): measured here at
- * 64x64, batch 8 (width 16: 0.63 GiB, width 32: 1.2 GiB) and fitted as bytes ~ a + b * batch * pixels * width.
+ * A network's blocks weighted by the share of full-resolution pixels each one works on (a block at level l sees
+ * 4^-l of them with 2^l times the channels): the bench NAFNet (one block a level) is 3.8, nafnet-5d about 7.
  */
-export function estimateStepBytes(width: number, batch: number, patch: number, blocks = 9): number {
-  const perUnit = 56 * (blocks / 9); // bytes per (sample x pixel x channel of width), all levels together
-  return 200 * 1024 ** 2 + perUnit * batch * patch * patch * width;
+export function fullResolutionBlocks(net: NetConfig): number {
+  const at = (counts: number[]): number => counts.reduce((s, n, l) => s + n / 2 ** l, 0);
+  if (net.family === 'restormer') return 1.5 * (at(net.blocks.slice(0, -1)) * 2 + net.blocks[net.blocks.length - 1]! / 2 ** (net.blocks.length - 1) + net.refinement);
+  return at(net.encBlocks) + at(net.decBlocks) + net.middleBlocks / 2 ** net.encBlocks.length;
 }
 
-export function checkFits(what: { width: number; batch: number; patch: number; blocks?: number }, limit = WASM_HEAP_LIMIT * 0.9): void {
-  const need = estimateStepBytes(what.width, what.batch, what.patch, what.blocks);
-  if (need <= limit) return;
-  const batch = Math.max(1, Math.floor(what.batch * (limit - 200 * 1024 ** 2) / (need - 200 * 1024 ** 2)));
-  throw new ConfigError([{ path: '{batch}/{patch}', message: `batch ${what.batch} of ${what.patch}x${what.patch} at width ${what.width} needs about ${formatBytes(need)} of wasm heap (limit 4 GiB): lower {batch} to ${batch} or less, or {patch}, or train with {backend} tensorflow` }]);
+/** The bench NAFNet's weight, on which estimateStepBytes was measured. */
+const MEASURED_BLOCKS = 3.8125;
+
+/**
+ * Peak bytes of one training step (activations kept for the backward pass dominate): measured on the wasm backend
+ * for the bench NAFNet at 64x64, batch 8 (width 16: 0.63 GiB, width 32: 1.2 GiB), fitted as a + b * batch * pixels *
+ * width, and scaled by the network's full-resolution blocks. The largest single tensor is a full-resolution feature
+ * map of twice the width (NAFNet's expanded channels before SimpleGate).
+ */
+export function estimateStepBytes(width: number, batch: number, patch: number, blocks = MEASURED_BLOCKS): { total: number; largest: number } {
+  return { total: 200 * 1024 ** 2 + 56 * (blocks / MEASURED_BLOCKS) * batch * patch * patch * width, largest: 4 * batch * patch * patch * 2 * width };
+}
+
+/** Where a training step must fit: the backend, and for WebGPU its adapter's limits. */
+export interface StepHost { name: BackendName; adapter?: AdapterInfo }
+
+/**
+ * Refuse, before training, a batch that cannot fit, with what to lower: on wasm the 4 GiB heap; on WebGPU the
+ * adapter's largest buffer and storage binding (WebGPU reports no total memory: a GPU that runs out reports it at
+ * the first step), and for a software adapter, which computes in this machine's memory, 80% of it; elsewhere 80% of
+ * this machine's memory.
+ */
+export function checkFits(what: { width: number; batch: number; patch: number; net?: NetConfig }, host: StepHost = { name: 'wasm' }): void {
+  const { total, largest } = estimateStepBytes(what.width, what.batch, what.patch, what.net ? fullResolutionBlocks(what.net) : MEASURED_BLOCKS);
+  const shape = `batch ${what.batch} of ${what.patch}x${what.patch} at width ${what.width}`;
+  const fewer = (limit: number, need: number, fixed = 0): number => Math.max(1, Math.floor((what.batch * (limit - fixed)) / (need - fixed)));
+  if (host.name === 'webgpu' && host.adapter) {
+    const cap = Math.min(host.adapter.maxBufferSize, host.adapter.maxStorageBufferBindingSize);
+    if (largest > cap) throw new ConfigError([{ path: '{batch}/{patch}', message: `${shape} makes a ${formatBytes(largest)} feature map, more than the WebGPU adapter's largest buffer (${formatBytes(cap)}): lower {batch} to ${fewer(cap, largest)} or less, or {patch}` }]);
+  }
+  const ram = os.totalmem() * 0.8;
+  const [limit, where] = host.name === 'wasm' ? [WASM_HEAP_LIMIT * 0.9, 'wasm heap (limit 4 GiB)'] : host.name === 'webgpu' && !host.adapter?.software ? [Infinity, ''] : [ram, `memory (80% of this machine's ${formatBytes(os.totalmem())})`];
+  if (total <= limit) return;
+  const alt = host.name === 'wasm' ? ', or train with {backend} webgpu or tensorflow' : '';
+  throw new ConfigError([{ path: '{batch}/{patch}', message: `${shape} needs about ${formatBytes(total)} of ${where}: lower {batch} to ${fewer(limit, total, 200 * 1024 ** 2)} or less, or {patch}${alt}` }]);
 }
 
 /**
@@ -68,17 +100,38 @@ const WASM_INFERENCE_DEFAULT = 3 * 1024 ** 3;
 
 export interface MemoryBudget { bytes: number; why: string }
 
+/** What WebGPU gets when no limit is given: an adapter reports no memory size, and 8 GiB fits most GPUs. */
+const WEBGPU_INFERENCE_DEFAULT = 8 * 1024 ** 3;
+
+/**
+ * Bytes per pixel of the largest single tensor of a pass (the widest full-resolution feature map: NAFNet's 2x
+ * expansion, Restormer's gated feed-forward at about 5.3x), which on WebGPU must fit one storage buffer.
+ */
+export function largestBytesPerPixel(model: MaskDcpt): number {
+  const net = model.config.net;
+  return 4 * net.width * (net.family === 'restormer' ? 6 : 2);
+}
+
 /**
  * What one forward pass may allocate on the current backend: `limit` (a --memory-limit) when given, else 3 GiB of
- * the wasm heap, or half of this machine's memory elsewhere; never more than the wasm heap has left.
+ * the wasm heap, 8 GiB of a GPU on WebGPU, or half of this machine's memory elsewhere; never more than the wasm heap
+ * has left. On WebGPU, also no more pixels than fit the adapter's largest buffer (`perPixel` and `largest`, the
+ * pass's and its largest tensor's bytes per pixel, give the bytes that many pixels take).
  */
-export function inferenceBudget(limit?: number): MemoryBudget {
+export function inferenceBudget(limit?: number, perPixel?: number, largest?: number): MemoryBudget {
   const inUse = tf.memory().numBytes;
   if (tf.getBackend() === 'wasm') {
     const left = WASM_HEAP_LIMIT - 256 * 1024 ** 2 - inUse;
     const want = limit ?? WASM_INFERENCE_DEFAULT;
     const why = limit !== undefined && limit <= left ? `{memoryLimit} ${formatBytes(limit)}` : limit === undefined && want <= left ? 'the default budget: 3 GiB of the 4 GiB wasm heap' : `what the 4 GiB wasm heap has left, ${formatBytes(inUse)} being in use`;
     return { bytes: Math.max(0, Math.min(want, left)), why };
+  }
+  const adapter = tf.getBackend() === 'webgpu' ? currentBackend()?.adapter : undefined;
+  if (adapter) {
+    const want = limit ?? (adapter.software ? os.totalmem() / 2 : WEBGPU_INFERENCE_DEFAULT);
+    const cap = perPixel && largest ? Math.floor(Math.min(adapter.maxBufferSize, adapter.maxStorageBufferBindingSize) / largest) * perPixel : Infinity;
+    if (cap < want) return { bytes: cap, why: `the WebGPU adapter's largest buffer, ${formatBytes(Math.min(adapter.maxBufferSize, adapter.maxStorageBufferBindingSize))}` };
+    return { bytes: want, why: limit !== undefined ? `{memoryLimit} ${formatBytes(limit)}` : adapter.software ? `half of this machine's ${formatBytes(os.totalmem())} (a software adapter)` : 'the default budget of a GPU, 8 GiB (raise it with {memoryLimit})' };
   }
   const want = limit ?? os.totalmem() / 2;
   return { bytes: want, why: limit !== undefined ? `{memoryLimit} ${formatBytes(limit)}` : `half of this machine's ${formatBytes(os.totalmem())}` };
@@ -122,12 +175,12 @@ export function forwardPass(model: MaskDcpt, x: tf.Tensor4D, kind: PassKind): tf
 }
 
 /**
- * Run one forward pass, turning a wasm out-of-memory failure (an estimate that was wrong, another tenant of the
- * heap) into a one-line error naming the image, its size and what to lower.
+ * Run one forward pass and read its result, turning a wasm out-of-memory failure (an estimate that was wrong,
+ * another tenant of the heap) into a one-line error naming the image, its size and what to lower.
  */
-export function guardMemory<T>(what: { name: string; width: number; height: number; lower: string }, fn: () => T): T {
+export async function guardMemory<T>(what: { name: string; width: number; height: number; lower: string }, fn: () => T | Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (e) {
     if (!isWasmOom(e)) throw e;
     throw new ResourceError(`${what.name} (${what.width}x${what.height}): ran out of memory in the forward pass on the ${tf.getBackend()} backend; lower ${what.lower}`, { cause: e });

@@ -1,14 +1,14 @@
 /**
- * Model-level ops. On the wasm backend LayerNorm and SimpleGate run fused SIMD kernels (forward and backward, via
- * tf.customGrad); everywhere else the same maths runs as composite tf ops, which also serve as the reference in
- * tests. PixelShuffle is written with reshape/transpose, which have gradients (tf.depthToSpace has none).
+ * Model-level ops. On the wasm and webgpu backends LayerNorm and SimpleGate run fused kernels (SIMD or WGSL, forward
+ * and backward, via tf.customGrad); everywhere else the same maths runs as composite tf ops, which also serve as the
+ * reference in tests. PixelShuffle is written with reshape/transpose, which have gradients (tf.depthToSpace has none).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { wasmKernelsActive } from './kernels/register.js';
+import { fusedKernelsActive } from './kernels/fused.js';
 
 /** LayerNorm over the channel (last) axis of NHWC features, as NAFNet's LayerNorm2d. */
 export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps = 1e-6): tf.Tensor {
-  if (!wasmKernelsActive()) {
+  if (!fusedKernelsActive()) {
     return tf.tidy(() => {
       const mean = tf.mean(x, -1, true);
       const xc = tf.sub(x, mean);
@@ -17,13 +17,15 @@ export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps = 1e-6):
     });
   }
   const f = tf.customGrad(((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
-    const [y, mean, rstd] = tf.engine().runKernel('UirLayerNorm', { x: xi, g: gi, b: bi }, { eps }) as tf.Tensor[];
-    save([xi, gi, mean!, rstd!]);
+    // the kernel returns y and the row statistics its gradient needs, as that backend keeps them (s0, s1, ...)
+    const [y, ...stats] = tf.engine().runKernel('UirLayerNorm', { x: xi, g: gi, b: bi }, { eps }) as tf.Tensor[];
+    save([xi, gi, ...stats]);
     return {
       value: y!,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sg, sm, sr] = saved;
-        const [dx, dg, db] = tf.engine().runKernel('UirLayerNormGrad', { dy, x: sx!, g: sg!, mean: sm!, rstd: sr! }, {}) as tf.Tensor[];
+        const [sx, sg, ...ss] = saved;
+        const named = Object.fromEntries(ss.map((t, i) => [`s${i}`, t]));
+        const [dx, dg, db] = tf.engine().runKernel('UirLayerNormGrad', { dy, x: sx!, g: sg!, ...named }, {}) as tf.Tensor[];
         return [dx!, tf.reshape(dg!, gi.shape), tf.reshape(db!, bi.shape)];
       },
     };
@@ -33,7 +35,7 @@ export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps = 1e-6):
 
 /** NAFNet's SimpleGate: split the channels in halves and multiply them. */
 export function simpleGate(x: tf.Tensor): tf.Tensor {
-  if (!wasmKernelsActive()) {
+  if (!fusedKernelsActive()) {
     return tf.tidy(() => {
       const [a, b] = tf.split(x, 2, -1);
       return tf.mul(a!, b!);

@@ -1,9 +1,10 @@
 /**
- * AdamW (decoupled weight decay, Loshchilov & Hutter) over named variables. On the wasm backend the update is one
- * fused SIMD pass over each parameter (moments in place); elsewhere it is written with tf ops.
+ * AdamW (decoupled weight decay, Loshchilov & Hutter) over named variables. On the wasm and webgpu backends the update
+ * is a fused kernel per parameter (one SIMD pass, or three WGSL dispatches; moments in place); elsewhere it is
+ * written with tf ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { wasmKernelsActive } from './kernels/register.js';
+import { fusedKernelsActive } from './kernels/fused.js';
 
 export interface AdamWOptions { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
 
@@ -27,7 +28,7 @@ export class AdamW {
       if (!this.m.has(name)) { this.m.set(name, tf.keep(tf.zerosLike(p))); this.v.set(name, tf.keep(tf.zerosLike(p))); }
       const m = this.m.get(name)!, v = this.v.get(name)!;
       const lr = this.lrFor(name);
-      if (wasmKernelsActive()) {
+      if (fusedKernelsActive()) {
         const next = tf.engine().runKernel('UirAdamW', { p, g, m, v }, { lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, bc1, bc2 }) as tf.Tensor;
         p.assign(next);
         next.dispose();

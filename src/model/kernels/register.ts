@@ -14,6 +14,7 @@ import { packageRoot } from '../../paths.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
 import type { TrainKernelExports } from '../../wasm/signatures.js';
+import { markFused } from './fused.js';
 
 /** The kernels' signatures are generated from assembly/train.ts (src/wasm/signatures.ts). */
 export type TrainKernels = TrainKernelExports;
@@ -372,7 +373,7 @@ function registerFusedKernels(k: TrainKernels): void {
     return [y, mean, rstd];
   });
   register('UirLayerNormGrad', ({ inputs, backend: b }) => {
-    const { dy, x, g, mean, rstd } = inputs as Record<string, TensorInfo>;
+    const { dy, x, g, s0: mean, s1: rstd } = inputs as Record<string, TensorInfo>;
     const C = x!.shape[x!.shape.length - 1]!, rows = size(x!.shape) / C;
     const dx = b.makeOutput(x!.shape, 'float32'), dg = b.makeOutput([C], 'float32'), db = b.makeOutput([C], 'float32');
     k.layerNormGrad(off(b, dy!), off(b, x!), off(b, g!), off(b, mean!), off(b, rstd!), rows, C, off(b, dx), off(b, dg), off(b, db));
@@ -416,11 +417,8 @@ export function registerWasmTrainingKernels(): void {
   registerConvKernels(kernels, g);
   registerDepthwiseAndMatMulKernels(kernels, g);
   registerFusedKernels(kernels);
+  markFused('wasm');
   registered = true;
-}
-
-export function wasmKernelsActive(): boolean {
-  return registered && tf.getBackend() === 'wasm';
 }
 
 /** Memory offset of a tensor on the wasm backend (for in-place kernels such as the optimizer). */
