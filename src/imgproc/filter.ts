@@ -5,7 +5,7 @@
  * The loops are written "tap outside, contiguous run inside" so V8 can keep the inner loop tight.
  */
 import type { Image } from '../image.js';
-import { convolveTaps as tapKernel } from '../wasm/pixels.js';
+import { convolveTaps as tapKernel, separableTaps } from '../wasm/pixels.js';
 
 export function reflect101(i: number, n: number): number {
   if (n === 1) return 0;
@@ -23,11 +23,23 @@ export function gaussianKernel1d(sigma: number, radius = Math.max(1, Math.ceil(3
   return k;
 }
 
-/** Horizontal then vertical pass with odd-length kernels (centre at the middle tap). */
+/**
+ * Horizontal then vertical pass with odd-length kernels (centre at the middle tap): the same values as
+ * verticalPass(horizontalPass(img, kx), ky), with the intermediate kept in the kernel's memory.
+ */
 export function convolveSeparable(img: Image, kx: Float32Array, ky: Float32Array): Image {
-  return verticalPass(horizontalPass(img, kx), ky);
+  const { width: W, height: H, channels: C } = img;
+  const rx = (kx.length - 1) >> 1, ry = (ky.length - 1) >> 1;
+  const ox: number[] = [], wx: number[] = [], oy: number[] = [], wy: number[] = [];
+  for (let t = 0; t < kx.length; t++) if (kx[t] !== 0) { ox.push((t - rx) * C); wx.push(kx[t]!); }
+  for (let t = 0; t < ky.length; t++) if (ky[t] !== 0) { oy.push((t - ry) * W * C); wy.push(ky[t]!); }
+  const mirror = new Int32Array(2 * ry);
+  for (let i = 0; i < ry; i++) { mirror[i] = reflect101(i - ry, H); mirror[ry + i] = reflect101(H + i, H); }
+  const data = separableTaps(W, H, C, rx, (padded, PW) => padInto(img, rx, 0, padded, PW), ox, wx, oy, wy, mirror);
+  return { data, width: W, height: H, channels: C };
 }
 
+/** Write the image mirrored by (px, py) on each side into `out` (row stride PW * C floats). */
 /** Write the image mirrored by (px, py) on each side into `out` (row stride PW * C floats). */
 function padInto(img: Image, px: number, py: number, out: Float32Array, PW: number): void {
   const { width: W, height: H, channels: C } = img;

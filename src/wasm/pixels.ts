@@ -127,6 +127,32 @@ export function convolveTaps(W: number, H: number, C: number, px: number, py: nu
   });
 }
 
+/**
+ * A separable filter as two tap passes in one scope: horizontal (offsets along x in the input padded by px a side,
+ * which `pad` writes, rows unpadded), then vertical (offsets in rows of the intermediate) over the intermediate padded
+ * by `mirrorRows.length / 2` rows a side, whose mirrored rows (`mirrorRows[i]`: the intermediate row that padding row
+ * i repeats, top rows first) are copied in place. The intermediate never leaves the kernel's memory: one image
+ * allocation per filter instead of two, the same values as two convolveTaps passes.
+ */
+export function separableTaps(W: number, H: number, C: number, px: number, pad: (padded: Float32Array, PW: number) => void, offX: readonly number[], wX: readonly number[], offY: readonly number[], wY: readonly number[], mirrorRows: Int32Array): Float32Array {
+  return withScratch((s) => {
+    const PW = W + 2 * px, row = W * C, py = mirrorRows.length / 2, IH = H + 2 * py, nx = offX.length, ny = offY.length;
+    const src = s.alloc(PW * H * C * 4), mid = s.alloc(row * IH * 4), dst = s.alloc(row * H * 4);
+    const ox = s.alloc(nx * 4), wx = s.alloc(nx * 4), oy = s.alloc(ny * 4), wy = s.alloc(ny * 4);
+    if (nx === 0 || ny === 0) return new Float32Array(row * H);
+    pad(s.f32(src, PW * H * C), PW);
+    s.i32(ox, nx).set(offX); s.f32(wx, nx).set(wX); s.i32(oy, ny).set(offY); s.f32(wy, ny).set(wY);
+    s.kernels.convTaps(src + px * C * 4, PW * C, mid + py * row * 4, row, H, ox, wx, nx);
+    const m = s.f32(mid, row * IH);
+    for (let i = 0; i < 2 * py; i++) {
+      const at = i < py ? i : H + i, from = py + mirrorRows[i]!;
+      m.copyWithin(at * row, from * row, from * row + row);
+    }
+    s.kernels.convTaps(mid + py * row * 4, row, dst, row, H, oy, wy, ny);
+    return s.f32(dst, row * H).slice();
+  });
+}
+
 /** The deflate header of a Huffman code chosen from the filtered bytes' histogram (see png-fast.ts). */
 export interface DeflateHeader { head: number[]; acc: number; bits: number; codes: Uint16Array; lens: Uint8Array }
 
