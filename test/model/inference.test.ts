@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/model/backend.js';
 import { MaskDcpt, makeConfig } from '../../src/model/maskdcpt.js';
 import { saveCheckpoint, loadCheckpoint } from '../../src/model/checkpoint.js';
-import { planRestore, restoreImage, padReflect } from '../../src/model/restore.js';
+import { planRestore, restoreImage, padReflect, blendTiles } from '../../src/model/restore.js';
 import { classifyImage } from '../../src/model/classify.js';
 import { bytesPerPixel, inferenceBudget, isWasmOom } from '../../src/model/memory.js';
 import { readImage } from '../../src/io/image-io.js';
@@ -94,6 +94,24 @@ describe('memory estimate and policies', () => {
     await expect(planRestore(model, 1032, 774, { memoryLimit: 1024 ** 2 }, 'x.png')).rejects.toThrow(/^x\.png \(1032x774\): a \d+x\d+ tile needs about \d+ MiB, more than 1 MiB \(memoryLimit 1 MiB\); lower overlap, or raise memoryLimit/);
     await expect(planRestore(model, 1032, 774, { tile: 40 })).rejects.toThrow(/overlap 32: must be less than half the tile/);
     model.dispose();
+  });
+
+  it('cross-fades tiles that differ: no step between neighbouring pixels larger than a ramp step, each tile exact where it is alone', async () => {
+    // tile k returns the constant 10 k everywhere: a hard seam would step by 10 k / 2 or more, the ramp by 10 / (16 + 1)
+    const W = 200, H = 130, T = 96, overlap = 32;
+    const seen: [number, number][] = [];
+    const out = await blendTiles(W, H, T, overlap, async (x0, y0, w, h) => { seen.push([x0, y0]); return new Float32Array(w * h * 3).fill(10 * (seen.length - 1)); });
+    expect(seen.length).toBeGreaterThan(4);
+    let worstX = 0, worstY = 0;
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+      const v = out[(y * W + x) * 3]!;
+      if (x > 0) worstX = Math.max(worstX, Math.abs(v - out[(y * W + x - 1) * 3]!));
+      if (y > 0) worstY = Math.max(worstY, Math.abs(v - out[((y - 1) * W + x) * 3]!));
+    }
+    const cols = Math.ceil((W - overlap) / (T - overlap)); // tiles per row: a vertical neighbour differs by 10 x cols
+    expect(worstX).toBeLessThanOrEqual(10 / (overlap / 2 + 1) + 1e-4);
+    expect(worstY).toBeLessThanOrEqual((10 * cols) / (overlap / 2 + 1) + 1e-4);
+    expect(out[0]).toBe(0); // the top-left corner belongs to the first tile alone
   });
 
   it('tiled restoration of an odd-sized image larger than a tile is seamless and close to the whole-image pass (the difference: channel attention pools per tile)', async () => {
