@@ -122,7 +122,7 @@ describe('whole networks on webgpu', () => {
 });
 
 describe('training on webgpu', () => {
-  let data = '';
+  let data = '', finetuned = '';
   beforeAll(async () => {
     data = path.join(await tempDir(), 'data');
     const r = await uir(['build-dataset', '-r', path.join(ROOT, 'recipes/5d.json'), '-s', path.join(ROOT, 'samples/*.png'), '-o', data, '--progress', 'none']);
@@ -136,6 +136,7 @@ describe('training on webgpu', () => {
     expect(Number.isFinite(pre.loss)).toBe(true);
     const ft = await train({ ...opts, out: path.join(base, 'ft'), steps: 1, objective: 'finetune', init: pre.checkpoint });
     expect(Number.isFinite(ft.loss)).toBe(true);
+    finetuned = ft.checkpoint;
     const x = rand([1, 32, 32, 3], 21).map((v) => (v + 1) / 2);
     const outputs = async (backend: 'webgpu' | 'wasm'): Promise<Float32Array> => {
       await selectBackend(backend);
@@ -149,6 +150,22 @@ describe('training on webgpu', () => {
     let worst = 0;
     for (let i = 0; i < gpu.length; i++) worst = Math.max(worst, Math.abs(gpu[i]! - wasm[i]!));
     expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('uir restore, classify and eval --backend webgpu run from the command line', async () => {
+    const dir = await tempDir(), photo = path.join(dir, 'small.png');
+    const { default: sharp } = await import('sharp');
+    await sharp(path.join(ROOT, 'samples', 'kodim05.png')).extract({ left: 200, top: 100, width: 67, height: 45 }).toFile(photo);
+    const run = async (args: string[]): Promise<string> => {
+      const r = await uir([...args, '--backend', 'webgpu']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/backend: webgpu/);
+      return r.stdout;
+    };
+    await run(['restore', '--model', finetuned, photo, '-o', path.join(dir, 'out.png')]);
+    expect((await sharp(path.join(dir, 'out.png')).metadata()).width).toBe(67);
+    expect(JSON.parse(await run(['classify', '--model', finetuned, photo, '--json']))).toHaveLength(1);
+    expect(await run(['eval', '--model', finetuned, '--lq', dir, '--gt', dir])).toMatch(/PSNR|psnr/);
   });
 
   it('refuses, before training, a batch whose feature map exceeds the adapter\'s largest buffer, saying what to lower', () => {
