@@ -101,6 +101,26 @@ export function describeRestorePlan(p: RestorePlan): string {
   return p.mode === 'whole' ? `whole image (${p.width}x${p.height} padded, about ${formatBytes(p.estimate)})` : `${p.tiles} tiles of ${p.tile}x${p.tile} px with ${p.overlap} px overlap, blended (${p.why})`;
 }
 
+/**
+ * Overlapping tiles of a W x H RGB image, each restored by `run(x0, y0, w, h)`, cross-faded into one: every tile's
+ * weight ramps linearly from its edges over half the overlap, so neighbouring tiles blend instead of leaving seams.
+ */
+export async function blendTiles(W: number, H: number, T: number, overlap: number, run: (x0: number, y0: number, w: number, h: number) => Promise<Float32Array>): Promise<Float32Array> {
+  const acc = new Float32Array(W * H * 3), wsum = new Float32Array(W * H);
+  const tw = Math.min(T, W), th = Math.min(T, H);
+  const ramp = (i: number, n: number): number => Math.min(1, (Math.min(i, n - 1 - i) + 1) / (overlap / 2 + 1));
+  for (const y0 of starts(H, T, overlap)) for (const x0 of starts(W, T, overlap)) {
+    const out = await run(x0, y0, tw, th);
+    for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
+      const w = ramp(x, tw) * ramp(y, th), g = (y0 + y) * W + x0 + x, s = (y * tw + x) * 3;
+      wsum[g]! += w;
+      acc[g * 3]! += w * out[s]!; acc[g * 3 + 1]! += w * out[s + 1]!; acc[g * 3 + 2]! += w * out[s + 2]!;
+    }
+  }
+  for (let i = 0; i < W * H; i++) { const k = 1 / wsum[i]!; acc[i * 3]! *= k; acc[i * 3 + 1]! *= k; acc[i * 3 + 2]! *= k; }
+  return acc;
+}
+
 /** Restore one image by a plan (see planRestore); the output has the input's size, clamped to [0, 1]. */
 export async function restoreImage(model: MaskDcpt, img: Image, plan: RestorePlan, name = 'image'): Promise<Image> {
   const mult = 2 ** model.net.depth;
@@ -112,25 +132,7 @@ export async function restoreImage(model: MaskDcpt, img: Image, plan: RestorePla
     const t = tf.tidy(() => forwardPass(model, tf.tensor4d(w === W && h === H ? padded : cutRect(padded, W, x0, y0, w, h), [1, h, w, 3]), 'restore')[0]!);
     try { return (await t.data()) as Float32Array; } finally { t.dispose(); }
   });
-  let result: Float32Array;
-  if (plan.mode === 'whole') result = await run(0, 0, W, H);
-  else {
-    const T = plan.tile, overlap = plan.overlap;
-    const acc = new Float32Array(W * H * 3), wsum = new Float32Array(W * H);
-    const tw = Math.min(T, W), th = Math.min(T, H);
-    const ramp = (i: number, n: number): number => Math.min(1, (Math.min(i, n - 1 - i) + 1) / (overlap / 2 + 1));
-    for (const y0 of starts(H, T, overlap)) for (const x0 of starts(W, T, overlap)) {
-      const out = await run(x0, y0, tw, th);
-      for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
-        // ramp weights so overlapping tiles cross-fade instead of leaving seams
-        const w = ramp(x, tw) * ramp(y, th), g = (y0 + y) * W + x0 + x, s = (y * tw + x) * 3;
-        wsum[g]! += w;
-        acc[g * 3]! += w * out[s]!; acc[g * 3 + 1]! += w * out[s + 1]!; acc[g * 3 + 2]! += w * out[s + 2]!;
-      }
-    }
-    for (let i = 0; i < W * H; i++) { const k = 1 / wsum[i]!; acc[i * 3]! *= k; acc[i * 3 + 1]! *= k; acc[i * 3 + 2]! *= k; }
-    result = acc;
-  }
+  const result = plan.mode === 'whole' ? await run(0, 0, W, H) : await blendTiles(W, H, plan.tile, plan.overlap, run);
   const out = img.width === W ? result.subarray(0, img.width * img.height * 3) : cutRect(result, W, 0, 0, img.width, img.height);
   const data = new Float32Array(out.length);
   for (let i = 0; i < out.length; i++) { const v = out[i]!; data[i] = v > 0 ? (v < 1 ? v : 1) : 0; }
