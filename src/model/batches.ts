@@ -25,10 +25,11 @@ export class BatchLoader {
   constructor(private readonly sampler: Sampler, private readonly o: { batch: number; patch: number; seed: number; lastStep: number; depth?: number; inThread?: boolean }) {
     if (o.inThread) return;
     this.worker = new Worker(builtFileBeside(import.meta.url, 'batch-worker.js'));
-    this.worker.unref(); // an idle loader never keeps the process alive
+    this.worker.unref(); // referenced only while a batch is being made: an idle loader never keeps the process alive
     this.worker.on('message', (r: BatchReply) => {
       const job = this.inFlight.get(r.id);
       this.inFlight.delete(r.id);
+      if (this.inFlight.size === 0) this.worker?.unref();
       if (!job) return;
       if ('error' in r) job.reject(r.name === 'UsageError' ? new UsageError(r.error) : new InputError(r.error));
       else job.resolve({ lq: r.lq, gt: r.gt, labels: r.labels });
@@ -40,6 +41,7 @@ export class BatchLoader {
     const samples = this.sampler.batch(step, this.o.batch);
     if (!this.worker) return loadBatch(samples, this.o.patch, this.o.seed, step);
     const id = this.nextId++;
+    if (this.inFlight.size === 0) this.worker.ref();
     const p = new Promise<Batch>((resolve, reject) => this.inFlight.set(id, { resolve, reject }));
     this.worker.postMessage({ id, samples, patch: this.o.patch, seed: this.o.seed, step } satisfies BatchRequest);
     return p;
