@@ -83,8 +83,8 @@ describe('uir degrade', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
     expect(unknown.stderr).toMatch(/unknown degradation type 'fog'; valid types: noise \(GN\)/);
-    const range = await uir(['degrade', '--type', 'haze', '--level', '13', 'x.png', '-o', path.join(dir, 'o.png')]);
-    expect(range.stderr.trim()).toBe('uir: --level: haze has levels 1-12, received 13');
+    const range = await uir(['degrade', '--type', 'haze', '--level', '14', 'x.png', '-o', path.join(dir, 'o.png')]);
+    expect(range.stderr.trim()).toBe('uir: --level: haze has levels 1-13, received 14');
     await fs.writeFile(path.join(dir, 'zero.png'), '');
     const zero = await uir(['degrade', '--type', 'haze', '--level', '2', path.join(dir, 'zero.png'), '-o', path.join(dir, 'o.png')]);
     expect(zero.code).toBe(4);

@@ -251,7 +251,7 @@ describe('build-dataset', () => {
 
 describe('recipes and planning', () => {
   it('names bad fields by dotted path', () => {
-    expect(() => validateRecipe({ ...RECIPE, types: [{ type: 'haze', levels: [0, 13] }] })).toThrow(/types\.0\.levels: expected levels 1-12 of haze, received \[0,13\]/);
+    expect(() => validateRecipe({ ...RECIPE, types: [{ type: 'haze', levels: [0, 14] }] })).toThrow(/types\.0\.levels: expected levels 1-13 of haze, received \[0,14\]/);
     expect(() => validateRecipe({ ...RECIPE, crop: { mode: 'tile', size: 8 } })).toThrow(/crop\.size: expected integer 16-8192, received 8/);
     expect(() => validateRecipe({ ...RECIPE, splits: { train: 0.5, val: 0.2 } })).toThrow(/splits: fractions must add up to 1, they add up to 0\.7/);
     expect(() => validateRecipe({ ...RECIPE, types: [{ type: 'fog' }] })).toThrow(/types\.0\.type: unknown degradation type "fog"/);
