@@ -4,7 +4,7 @@
  * full-resolution feature map, and one AdamW step over every parameter of the bench NAFNet.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { layerNorm, simpleGate } from '../src/model/ops.js';
+import { layerNorm, simpleGate, pixelShuffle } from '../src/model/ops.js';
 import { AdamW } from '../src/model/optim.js';
 import { withoutFused } from '../src/model/kernels/fused.js';
 import { buildReplica } from './nafnet-replica.js';
@@ -40,6 +40,19 @@ export async function kernelTimes(B: number, P: number, width: number, log: (lin
   const name = `AdamW step, ${vars.size} parameters of the bench NAFNet`;
   out[name] = { fused, stock };
   log(`  ${name.padEnd(48)} fused ${fused.toFixed(2).padStart(9)}  stock ${stock.toFixed(2).padStart(9)}  ${(stock / fused).toFixed(2)}x`);
-  a.dispose(); c.dispose(); replica.dispose(); tf.dispose([x, g, b, dy, x2, ...Object.values(grads)]);
+  // ops with a wasm kernel of uir's and only the stock kernel here: their cost beside a whole training step
+  const x4 = tf.randomNormal([B, P / 2, P / 2, 4 * width]);
+  const stockOnly: [string, () => tf.Tensor[]][] = [
+    [`PixelShuffle(2) forward + backward [${B},${P / 2},${P / 2},${4 * width}]`, () => [tf.grad((xi: tf.Tensor) => tf.sum(pixelShuffle(xi as tf.Tensor4D, 2)))(x4)]],
+    [`channel split + concat [${B},${P},${P},${2 * width}]`, () => { const [p1, p2] = tf.split(x2, 2, -1); return [tf.concat([p2!, p1!], -1)]; }],
+  ];
+  const stepMs = await timeIt(() => { const { value, grads: gr } = tf.variableGrads(() => replica.loss({ n: B, height: P, width: P, lq: new Float32Array(B * P * P * 3).fill(0.5), gt: new Float32Array(B * P * P * 3).fill(0.4), labels: new Int32Array(B) }, { loss: 0, l1: 0, focal: 0, correct: 0 }, () => undefined)); return [value, ...Object.values(gr)]; }, 2);
+  log(`  stock kernels only (no fused version here), against one forward + backward of the bench NAFNet (${stepMs.toFixed(1)} ms):`);
+  for (const [name, fn] of stockOnly) {
+    const ms = await timeIt(fn);
+    out[name] = { fused: NaN, stock: ms };
+    log(`  ${name.padEnd(48)} stock ${ms.toFixed(2).padStart(9)}  (${((100 * ms) / stepMs).toFixed(1)}% of a step's forward + backward)`);
+  }
+  a.dispose(); c.dispose(); replica.dispose(); tf.dispose([x, g, b, dy, x2, x4, ...Object.values(grads)]);
   return out;
 }
