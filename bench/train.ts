@@ -50,7 +50,7 @@ function memoryNote(): string {
 }
 
 /** Training steps over batches from `next`, timed after two warm-up steps; metrics are read a step behind, as train does. */
-async function timeSteps(width: number, nThreads: number, next: (i: number) => Promise<ReplicaBatch>): Promise<{ imgs: number; memory: string; dp: DataParallel; step: () => Promise<void>; done: () => Promise<void> }> {
+async function timeSteps(width: number, nThreads: number, next: (i: number) => Promise<ReplicaBatch>): Promise<{ imgs: number; memory: string; step: () => Promise<void>; done: () => Promise<void> }> {
   const spec = benchSpec(width, blocks);
   const replica = buildReplica(spec.options as BenchNetOptions);
   const dp = await DataParallel.create(spec, replica, nThreads);
@@ -69,7 +69,7 @@ async function timeSteps(width: number, nThreads: number, next: (i: number) => P
   for (let s = 0; s < steps; s++) await step();
   await settle();
   const imgs = (B * steps) / ((performance.now() - t) / 1000);
-  return { imgs, memory: memoryNote(), dp, step, done: async () => { opt.dispose(); replica.dispose(); await dp.dispose(); } };
+  return { imgs, memory: memoryNote(), step, done: async () => { opt.dispose(); replica.dispose(); await dp.dispose(); } };
 }
 
 function syntheticBatch(): ReplicaBatch {

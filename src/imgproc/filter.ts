@@ -24,8 +24,8 @@ export function gaussianKernel1d(sigma: number, radius = Math.max(1, Math.ceil(3
 }
 
 /**
- * Horizontal then vertical pass with odd-length kernels (centre at the middle tap): the same values as
- * verticalPass(horizontalPass(img, kx), ky), with the intermediate kept in the kernel's memory.
+ * Horizontal then vertical pass with odd-length kernels (centre at the middle tap), the intermediate kept in the
+ * kernel's memory (separableTaps).
  */
 export function convolveSeparable(img: Image, kx: Float32Array, ky: Float32Array): Image {
   const { width: W, height: H, channels: C } = img;
@@ -63,18 +63,6 @@ function runTaps(img: Image, px: number, py: number, offsets: number[], weights:
   const { width: W, height: H, channels: C } = img;
   const data = tapKernel(W, H, C, px, py, (padded, PW) => padInto(img, px, py, padded, PW), offsets, weights);
   return { data, width: W, height: H, channels: C };
-}
-
-export function horizontalPass(img: Image, k: Float32Array): Image {
-  const r = (k.length - 1) >> 1, C = img.channels, offs: number[] = [], ws: number[] = [];
-  for (let t = 0; t < k.length; t++) if (k[t] !== 0) { offs.push((t - r) * C); ws.push(k[t]!); }
-  return runTaps(img, r, 0, offs, ws);
-}
-
-export function verticalPass(img: Image, k: Float32Array): Image {
-  const r = (k.length - 1) >> 1, stride = img.width * img.channels, offs: number[] = [], ws: number[] = [];
-  for (let t = 0; t < k.length; t++) if (k[t] !== 0) { offs.push((t - r) * stride); ws.push(k[t]!); }
-  return runTaps(img, 0, r, offs, ws);
 }
 
 export function gaussianBlur(img: Image, sigma: number, sigmaY = sigma): Image {

@@ -94,11 +94,11 @@ async function loadWebGpu(): Promise<GpuAdapter | null> {
 }
 
 /**
- * Register tfjs' webgpu backend on `adapter`, as tfjs-backend-webgpu does when navigator.gpu exists at its import
- * (it may have been imported before: then it registered nothing): a device with the adapter's largest limits.
+ * Register tfjs' webgpu backend on `adapter`: a device with the adapter's largest limits. tfjs-backend-webgpu
+ * registers a factory of its own only when navigator.gpu exists at its import, which useWebGpu makes sure it does
+ * not (it imports the package first); one someone else registered is kept.
  */
-async function registerWebGpuBackend(adapter: GpuAdapter): Promise<void> {
-  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+function registerWebGpuBackend(adapter: GpuAdapter, WebGPUBackend: typeof import('@tensorflow/tfjs-backend-webgpu').WebGPUBackend): void {
   if (tf.findBackendFactory('webgpu')) return;
   tf.registerBackend('webgpu', async () => {
     const l = adapter.limits;
@@ -132,13 +132,14 @@ export function adapterName(a: AdapterInfo): string {
 }
 
 async function useWebGpu(reason: string, log: (line: string) => void): Promise<BackendInfo> {
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu'); // before navigator.gpu: see registerWebGpuBackend
   let found: GpuAdapter | null;
   try { found = await loadWebGpu(); } catch (e) {
     throw new UsageError(`{backend} webgpu: Dawn (npm package webgpu) failed to load on ${process.platform}-${process.arch}: ${(e as Error).message.split('\n')[0]}; reinstall with npm ci`, { cause: e });
   }
   if (!found) throw new UsageError(`{backend} webgpu: no WebGPU adapter (Dawn found no Vulkan, Metal or D3D12 driver); ${WEBGPU_HELP}`);
   const adapter = describe(found);
-  await registerWebGpuBackend(found);
+  registerWebGpuBackend(found, WebGPUBackend);
   const { registerWebGpuKernels } = await import('./kernels/webgpu.js');
   if (!(await tf.setBackend('webgpu'))) throw new UsageError(`{backend} webgpu: the adapter ${adapterName(adapter)} failed to start a device`);
   await tf.ready();

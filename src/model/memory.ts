@@ -32,12 +32,22 @@ const MEASURED_BLOCKS = 3.8125;
 /**
  * Peak bytes of one training step (activations kept for the backward pass dominate): measured on the wasm backend
  * for the bench NAFNet at 64x64, batch 8 (width 16: 0.63 GiB, width 32: 1.2 GiB), fitted as a + b * batch * pixels *
- * width, and scaled by the network's full-resolution blocks. The largest single tensor is a full-resolution feature
- * map of twice the width (NAFNet's expanded channels before SimpleGate).
+ * width, and scaled by the network's full-resolution blocks.
  */
-export function estimateStepBytes(width: number, batch: number, patch: number, blocks = MEASURED_BLOCKS): { total: number; largest: number } {
-  return { total: 200 * 1024 ** 2 + 56 * (blocks / MEASURED_BLOCKS) * batch * patch * patch * width, largest: 4 * batch * patch * patch * 2 * width };
+export function estimateStepBytes(width: number, batch: number, patch: number, blocks = MEASURED_BLOCKS): number {
+  return 200 * 1024 ** 2 + 56 * (blocks / MEASURED_BLOCKS) * batch * patch * patch * width;
 }
+
+/**
+ * Channels of a network's widest full-resolution feature map, its largest single tensor: NAFNet's 2x expansion
+ * before SimpleGate, Restormer's gated feed-forward at about 5.3x (counted as 6).
+ */
+export function widestChannels(net: NetConfig): number {
+  return net.width * (net.family === 'restormer' ? 6 : 2);
+}
+
+/** The largest buffer a WebGPU adapter binds: one tensor must fit it. */
+const largestBuffer = (a: AdapterInfo): number => Math.min(a.maxBufferSize, a.maxStorageBufferBindingSize);
 
 /** Where a training step must fit: the backend, and for WebGPU its adapter's limits. */
 export interface StepHost { name: BackendName; adapter?: AdapterInfo }
@@ -49,11 +59,12 @@ export interface StepHost { name: BackendName; adapter?: AdapterInfo }
  * this machine's memory.
  */
 export function checkFits(what: { width: number; batch: number; patch: number; net?: NetConfig }, host: StepHost = { name: 'wasm' }): void {
-  const { total, largest } = estimateStepBytes(what.width, what.batch, what.patch, what.net ? fullResolutionBlocks(what.net) : MEASURED_BLOCKS);
+  const total = estimateStepBytes(what.width, what.batch, what.patch, what.net ? fullResolutionBlocks(what.net) : MEASURED_BLOCKS);
+  const largest = 4 * what.batch * what.patch * what.patch * (what.net ? widestChannels(what.net) : 2 * what.width);
   const shape = `batch ${what.batch} of ${what.patch}x${what.patch} at width ${what.width}`;
   const fewer = (limit: number, need: number, fixed = 0): number => Math.max(1, Math.floor((what.batch * (limit - fixed)) / (need - fixed)));
   if (host.name === 'webgpu' && host.adapter) {
-    const cap = Math.min(host.adapter.maxBufferSize, host.adapter.maxStorageBufferBindingSize);
+    const cap = largestBuffer(host.adapter);
     if (largest > cap) throw new ConfigError([{ path: '{batch}/{patch}', message: `${shape} makes a ${formatBytes(largest)} feature map, more than the WebGPU adapter's largest buffer (${formatBytes(cap)}): lower {batch} to ${fewer(cap, largest)} or less, or {patch}` }]);
   }
   const ram = os.totalmem() * 0.8;
@@ -103,13 +114,9 @@ export interface MemoryBudget { bytes: number; why: string }
 /** What WebGPU gets when no limit is given: an adapter reports no memory size, and 8 GiB fits most GPUs. */
 const WEBGPU_INFERENCE_DEFAULT = 8 * 1024 ** 3;
 
-/**
- * Bytes per pixel of the largest single tensor of a pass (the widest full-resolution feature map: NAFNet's 2x
- * expansion, Restormer's gated feed-forward at about 5.3x), which on WebGPU must fit one storage buffer.
- */
+/** Bytes per pixel of the largest single tensor of a pass, which on WebGPU must fit one storage buffer. */
 export function largestBytesPerPixel(model: MaskDcpt): number {
-  const net = model.config.net;
-  return 4 * net.width * (net.family === 'restormer' ? 6 : 2);
+  return 4 * widestChannels(model.config.net);
 }
 
 /**
@@ -129,8 +136,8 @@ export function inferenceBudget(limit?: number, perPixel?: number, largest?: num
   const adapter = tf.getBackend() === 'webgpu' ? currentBackend()?.adapter : undefined;
   if (adapter) {
     const want = limit ?? (adapter.software ? os.totalmem() / 2 : WEBGPU_INFERENCE_DEFAULT);
-    const cap = perPixel && largest ? Math.floor(Math.min(adapter.maxBufferSize, adapter.maxStorageBufferBindingSize) / largest) * perPixel : Infinity;
-    if (cap < want) return { bytes: cap, why: `the WebGPU adapter's largest buffer, ${formatBytes(Math.min(adapter.maxBufferSize, adapter.maxStorageBufferBindingSize))}` };
+    const cap = perPixel && largest ? Math.floor(largestBuffer(adapter) / largest) * perPixel : Infinity;
+    if (cap < want) return { bytes: cap, why: `the WebGPU adapter's largest buffer, ${formatBytes(largestBuffer(adapter))}` };
     return { bytes: want, why: limit !== undefined ? `{memoryLimit} ${formatBytes(limit)}` : adapter.software ? `half of this machine's ${formatBytes(os.totalmem())} (a software adapter)` : 'the default budget of a GPU, 8 GiB (raise it with {memoryLimit})' };
   }
   const want = limit ?? os.totalmem() / 2;

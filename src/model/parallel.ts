@@ -79,11 +79,8 @@ export class DataParallel {
     const stats: ReplicaStats = { loss: 0, l1: 0, focal: 0, correct: 0 };
     const reads = new LaterReads();
     const { value, grads } = tf.variableGrads(() => this.replica.loss(mine, stats, reads.later));
-    const settled = (async (): Promise<ReplicaStats> => {
-      try { stats.loss += (await value.data())[0]! * mine.n; } finally { value.dispose(); }
-      await reads.done();
-      return stats;
-    })();
+    reads.later(value, (v) => { stats.loss += v[0]! * mine.n; }); // and disposed once read
+    const settled = reads.done().then(() => stats);
     if (k === 1) return { grads, stats: settled.then((s) => ({ ...s, loss: s.loss / batch.n })) };
     await settled;
     const done = await Promise.all(replies);

@@ -35,8 +35,7 @@ try {
       const stats: ReplicaStats = { loss: 0, l1: 0, focal: 0, correct: 0 };
       const reads = new LaterReads();
       const { value, grads: g } = tf.variableGrads(() => replica.loss(m.batch, stats, reads.later));
-      stats.loss = (await value.data())[0]! * m.batch.n;
-      value.dispose();
+      reads.later(value, (v) => { stats.loss = v[0]! * m.batch.n; });
       await reads.done();
       vars.forEach((v, i) => {
         const t = g[v.name];

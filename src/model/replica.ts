@@ -32,8 +32,8 @@ export interface ReplicaStats { loss: number; l1: number; focal: number; correct
 
 /**
  * Reads of a loss's metric tensors, made after the step and never during it: a synchronous read would stall a GPU
- * backend mid-step (and tfjs-webgpu has none in Node). `later(t, use)` keeps t past the loss's tidy scope and calls
- * `use` with its values once they arrive; `done()` waits for all of them.
+ * backend mid-step (and tfjs-webgpu has none in Node). `later(t, use)` keeps t past the loss's tidy scope, calls
+ * `use` with its values once they arrive and disposes it; `done()` waits for all of them.
  */
 export class LaterReads {
   private reads: Promise<void>[] = [];
