@@ -29,11 +29,14 @@ class ByteImage implements Image {
   #bytes: Uint8Array | undefined;
   #data: Float32Array | undefined;
   #floats: (() => Float32Array) | undefined;
+  /** True when the floats are bytes / 255 (no float result of an operator's own behind them). */
+  readonly plain: boolean;
   readonly channels = 3;
   constructor(bytes: Uint8Array, readonly width: number, readonly height: number, floats?: () => Float32Array) {
     if (bytes.length !== width * height * 3) throw new Error(`imageFromBytes: ${bytes.length} bytes for ${width}x${height}x3`);
     this.#bytes = bytes;
     this.#floats = floats;
+    this.plain = floats === undefined;
   }
   get data(): Float32Array {
     if (!this.#data) {
@@ -54,6 +57,14 @@ class ByteImage implements Image {
  */
 export function imageFromBytes(bytes: Uint8Array, width: number, height: number, floats?: () => Float32Array): Image {
   return new ByteImage(bytes, width, height, floats);
+}
+
+/**
+ * The 8-bit samples of an image whose floats are exactly bytes / 255 (a decoded photo, a codec's output), which a
+ * kernel may read instead of the floats for the same values; undefined for any other image.
+ */
+export function plainBytes(img: Image): Uint8Array | undefined {
+  return img instanceof ByteImage && img.plain ? img.bytes : undefined;
 }
 
 export function createImage(width: number, height: number, channels = 3, fill = 0): Image {

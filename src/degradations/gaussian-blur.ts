@@ -20,7 +20,7 @@ export function applyBlurKernel(img: Image, p: BlurKernelParams): Image {
   if (p.kind === 'iso' || (p.kind === 'aniso' && (p.theta === 0 || p.sigmaX === p.sigmaY))) {
     // exactly separable: two 1-D passes
     const r = (p.size - 1) / 2;
-    return clamp01(convolveSeparable(img, gaussianKernel1d(p.sigmaX, r), gaussianKernel1d(p.sigmaY, r)));
+    return convolveSeparable(img, gaussianKernel1d(p.sigmaX, r), gaussianKernel1d(p.sigmaY, r), true);
   }
   return clamp01(convolveKernel(img, blurKernel(p)));
 }

@@ -6,7 +6,6 @@
  */
 import type { Image } from '../image.js';
 import type { Rng } from '../rng.js';
-import { clamp01 } from '../image.js';
 import { convolveTaps, kernelTaps } from '../imgproc/filter.js';
 import { pathKernel } from '../imgproc/kernels.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
@@ -68,7 +67,7 @@ export function shakeTrajectory(rng: Rng, nPoints = 32): [number, number][] {
 
 export function motionBlur(img: Image, points: readonly (readonly [number, number])[]): Image {
   const k = pathKernel(points);
-  return clamp01(convolveTaps(img, kernelTaps(k, 1e-7)));
+  return convolveTaps(img, kernelTaps(k, 1e-7), true);
 }
 
 export default defineSpec({

@@ -1,10 +1,9 @@
 /**
  * Linear filtering on the float image type. Borders are mirrored without repeating the edge sample
- * (OpenCV's BORDER_REFLECT_101), which also keeps a Bayer pattern's parity intact.
- *
- * The loops are written "tap outside, contiguous run inside" so V8 can keep the inner loop tight.
+ * (OpenCV's BORDER_REFLECT_101), which also keeps a Bayer pattern's parity intact. The taps run in the SIMD kernels
+ * (wasm/pixels.ts), which read a decoded photo's bytes directly and, for an operator's clamped result, write bytes.
  */
-import type { Image } from '../image.js';
+import { byteImageFromKernel, clamp01, plainBytes, type Image } from '../image.js';
 import { convolveTaps as tapKernel, separableTaps } from '../wasm/pixels.js';
 
 export function reflect101(i: number, n: number): number {
@@ -23,46 +22,37 @@ export function gaussianKernel1d(sigma: number, radius = Math.max(1, Math.ceil(3
   return k;
 }
 
+/** Source rows (or columns) that the r padding rows (columns) on each side of n repeat: first side first. */
+function mirrorIndex(r: number, n: number): Int32Array {
+  const m = new Int32Array(2 * r);
+  for (let i = 0; i < r; i++) { m[i] = reflect101(i - r, n); m[r + i] = reflect101(n + i, n); }
+  return m;
+}
+
+/**
+ * The result of a filter that writes floats, or bytes when `clamped` and the input is a plain 8-bit image: then its
+ * result is 8-bit first too (what an encoder writes), its floats (clamped to [0, 1]) made only if read, and no float
+ * copy of the photo or of the result is made on the way.
+ */
+function filtered(img: Image, clamped: boolean, run: (src: Uint8Array | Float32Array, bytes: boolean) => Uint8Array | Float32Array): Image {
+  const { width: W, height: H, channels: C } = img, bytes = plainBytes(img);
+  if (clamped && bytes) return byteImageFromKernel(W, H, (floats) => (floats ? clamp01({ data: run(bytes, false) as Float32Array, width: W, height: H, channels: C }).data : run(bytes, true)));
+  const out: Image = { data: run(bytes ?? img.data, false) as Float32Array, width: W, height: H, channels: C };
+  return clamped ? clamp01(out) : out;
+}
+
 /**
  * Horizontal then vertical pass with odd-length kernels (centre at the middle tap), the intermediate kept in the
- * kernel's memory (separableTaps).
+ * kernel's memory (separableTaps). `clamped`: the result clamped to [0, 1] (see filtered).
  */
-export function convolveSeparable(img: Image, kx: Float32Array, ky: Float32Array): Image {
+export function convolveSeparable(img: Image, kx: Float32Array, ky: Float32Array, clamped = false): Image {
   const { width: W, height: H, channels: C } = img;
   const rx = (kx.length - 1) >> 1, ry = (ky.length - 1) >> 1;
   const ox: number[] = [], wx: number[] = [], oy: number[] = [], wy: number[] = [];
   for (let t = 0; t < kx.length; t++) if (kx[t] !== 0) { ox.push((t - rx) * C); wx.push(kx[t]!); }
   for (let t = 0; t < ky.length; t++) if (ky[t] !== 0) { oy.push((t - ry) * W * C); wy.push(ky[t]!); }
-  const mirror = new Int32Array(2 * ry);
-  for (let i = 0; i < ry; i++) { mirror[i] = reflect101(i - ry, H); mirror[ry + i] = reflect101(H + i, H); }
-  const data = separableTaps(W, H, C, rx, (padded, PW) => padInto(img, rx, 0, padded, PW), ox, wx, oy, wy, mirror);
-  return { data, width: W, height: H, channels: C };
-}
-
-/** Write the image mirrored by (px, py) on each side into `out` (row stride PW * C floats). */
-/** Write the image mirrored by (px, py) on each side into `out` (row stride PW * C floats). */
-function padInto(img: Image, px: number, py: number, out: Float32Array, PW: number): void {
-  const { width: W, height: H, channels: C } = img;
-  const PH = H + 2 * py, src = img.data;
-  for (let y = 0; y < PH; y++) {
-    const sy = reflect101(y - py, H);
-    const o = y * PW * C, s = sy * W * C;
-    out.set(src.subarray(s, s + W * C), o + px * C);
-    for (let p = 1; p <= px; p++) {
-      const l = reflect101(-p, W), r = reflect101(W - 1 + p, W);
-      for (let c = 0; c < C; c++) {
-        out[o + (px - p) * C + c] = src[s + l * C + c]!;
-        out[o + (px + W - 1 + p) * C + c] = src[s + r * C + c]!;
-      }
-    }
-  }
-}
-
-/** Run the SIMD tap kernel: offsets in floats relative to each output pixel's position in the padded input. */
-function runTaps(img: Image, px: number, py: number, offsets: number[], weights: number[]): Image {
-  const { width: W, height: H, channels: C } = img;
-  const data = tapKernel(W, H, C, px, py, (padded, PW) => padInto(img, px, py, padded, PW), offsets, weights);
-  return { data, width: W, height: H, channels: C };
+  const cols = mirrorIndex(rx, W), rows = mirrorIndex(ry, H);
+  return filtered(img, clamped, (src, bytes) => separableTaps(src, W, H, C, cols, rows, ox, wx, oy, wy, bytes));
 }
 
 export function gaussianBlur(img: Image, sigma: number, sigmaY = sigma): Image {
@@ -74,12 +64,17 @@ export function gaussianBlur(img: Image, sigma: number, sigmaY = sigma): Image {
 
 export interface Tap { dx: number; dy: number; w: number }
 
-/** 2-D convolution with a sparse list of taps (correlation form: out(x) = sum w * in(x + d)), SIMD. */
-export function convolveTaps(img: Image, taps: readonly Tap[]): Image {
+/**
+ * 2-D convolution with a sparse list of taps (correlation form: out(x) = sum w * in(x + d)), SIMD. `clamped`: the
+ * result clamped to [0, 1] (see filtered).
+ */
+export function convolveTaps(img: Image, taps: readonly Tap[], clamped = false): Image {
   let rx = 0, ry = 0;
   for (const t of taps) { rx = Math.max(rx, Math.abs(t.dx)); ry = Math.max(ry, Math.abs(t.dy)); }
-  const C = img.channels, PWC = (img.width + 2 * rx) * C;
-  return runTaps(img, rx, ry, taps.map((t) => t.dy * PWC + t.dx * C), taps.map((t) => t.w));
+  const { width: W, height: H, channels: C } = img, PWC = (W + 2 * rx) * C;
+  const offsets = taps.map((t) => t.dy * PWC + t.dx * C), weights = taps.map((t) => t.w);
+  const cols = mirrorIndex(rx, W), rows = mirrorIndex(ry, H);
+  return filtered(img, clamped, (src, bytes) => tapKernel(src, W, H, C, cols, rows, offsets, weights, bytes));
 }
 
 /** A square kernel: size x size weights, row-major, rows = dy, centre at (size-1)/2. */

@@ -5,7 +5,7 @@
  *
  * Random kernels continue a generator's exact stream: they take its state (4 u32, see Rng.lend) and update it.
  */
-import { withScratch } from './runtime.js';
+import { withScratch, type Scratch } from './runtime.js';
 
 /** A xoshiro128** state, updated in place by the random kernels. */
 export type RandomState = Uint32Array;
@@ -109,47 +109,82 @@ export function darkChannelGrid(src: Uint8Array | Float32Array, W: number, H: nu
   });
 }
 
+/** Pixels as the filters read them: 8-bit samples (as x / 255, what u8ToF32 makes of them) or floats. */
+export type Samples = Uint8Array | Float32Array;
+
 /**
- * A tap filter over an image of C channels padded by (px, py) on each side: out[p] = sum_t w[t] in[p + off[t]] with
- * offsets in floats relative to each output position in the padded input. `pad` writes the padded input
- * ((W + 2px) x (H + 2py) x C floats, row stride PW * C) straight into the kernel's memory.
+ * A region holding `src` (W x H x C) as floats padded by mirrorCols.length / 2 columns and mirrorRows.length / 2 rows
+ * a side: padding column i (left ones first, then right ones) repeats source column mirrorCols[i], padding row i (top
+ * ones first) source row mirrorRows[i]. 8-bit samples are converted row by row inside the kernel's memory.
  */
-export function convolveTaps(W: number, H: number, C: number, px: number, py: number, pad: (padded: Float32Array, PW: number) => void, offsets: readonly number[], weights: readonly number[]): Float32Array {
+function putPadded(s: Scratch, src: Samples, W: number, H: number, C: number, mirrorCols: Int32Array, mirrorRows: Int32Array): number {
+  const px = mirrorCols.length / 2, py = mirrorRows.length / 2, row = W * C, prow = (W + 2 * px) * C, PH = H + 2 * py;
+  const dst = s.alloc(prow * PH * 4), raw = src instanceof Uint8Array ? s.put(src) : -1;
+  const v = s.f32(dst, prow * PH);
+  for (let y = 0; y < H; y++) {
+    const o = (y + py) * prow, at = o + px * C;
+    if (raw >= 0) s.kernels.u8ToF32(raw + y * row, dst + at * 4, row);
+    else v.set((src as Float32Array).subarray(y * row, y * row + row), at);
+    for (let i = 0; i < 2 * px; i++) {
+      const to = o + (i < px ? i : W + i) * C, from = at + mirrorCols[i]! * C;
+      v.copyWithin(to, from, from + C);
+    }
+  }
+  for (let i = 0; i < 2 * py; i++) {
+    const to = (i < py ? i : H + i) * prow, from = (py + mirrorRows[i]!) * prow;
+    v.copyWithin(to, from, from + prow);
+  }
+  return dst;
+}
+
+/** The n floats at `ptr` as a fresh array, or as bytes (clamped to [0, 1], x 255, rounded half up: what encoders see). */
+function takeOut(s: Scratch, ptr: number, n: number, bytes: boolean): Uint8Array | Float32Array {
+  if (!bytes) return s.f32(ptr, n).slice();
+  const dst8 = s.alloc(n);
+  s.kernels.f32ToU8(ptr, dst8, n);
+  return s.u8(dst8, n).slice();
+}
+
+/**
+ * A tap filter: out[p] = sum_t w[t] in[p + off[t]], offsets in floats relative to each output position in the input
+ * padded as putPadded pads it (row stride (W + mirrorCols.length) * C). Floats out, or bytes when `bytes`.
+ */
+export function convolveTaps(src: Samples, W: number, H: number, C: number, mirrorCols: Int32Array, mirrorRows: Int32Array, offsets: readonly number[], weights: readonly number[], bytes: boolean): Uint8Array | Float32Array {
   return withScratch((s) => {
-    const PW = W + 2 * px, PH = H + 2 * py, n = offsets.length;
-    const src = s.alloc(PW * PH * C * 4), off = s.alloc(n * 4), ws = s.alloc(n * 4), dst = s.alloc(W * H * C * 4);
-    pad(s.f32(src, PW * PH * C), PW);
+    const px = mirrorCols.length / 2, py = mirrorRows.length / 2, PW = W + 2 * px, n = offsets.length;
+    const padded = putPadded(s, src, W, H, C, mirrorCols, mirrorRows);
+    const off = s.alloc(n * 4), ws = s.alloc(n * 4), dst = s.alloc(W * H * C * 4);
+    if (n === 0) return bytes ? new Uint8Array(W * H * C) : new Float32Array(W * H * C);
     s.i32(off, n).set(offsets);
     s.f32(ws, n).set(weights);
-    if (n === 0) return new Float32Array(W * H * C);
-    s.kernels.convTaps(src + (py * PW + px) * C * 4, PW * C, dst, W * C, H, off, ws, n);
-    return s.f32(dst, W * H * C).slice();
+    s.kernels.convTaps(padded + (py * PW + px) * C * 4, PW * C, dst, W * C, H, off, ws, n);
+    return takeOut(s, dst, W * H * C, bytes);
   });
 }
 
 /**
- * A separable filter as two tap passes in one scope: horizontal (offsets along x in the input padded by px a side,
- * which `pad` writes, rows unpadded), then vertical (offsets in rows of the intermediate) over the intermediate padded
- * by `mirrorRows.length / 2` rows a side, whose mirrored rows (`mirrorRows[i]`: the intermediate row that padding row
- * i repeats, top rows first) are copied in place. The intermediate never leaves the kernel's memory: one image
- * allocation per filter instead of two, the same values as two convolveTaps passes.
+ * A separable filter as two tap passes in one scope: horizontal (offsets along x in the input padded by mirrorCols,
+ * rows unpadded), then vertical (offsets in rows of the intermediate) over the intermediate padded by
+ * `mirrorRows.length / 2` rows a side, whose mirrored rows (`mirrorRows[i]`: the intermediate row that padding row i
+ * repeats, top rows first) are copied in place. The input and the intermediate never leave the kernel's memory: one
+ * allocation per filter (its result), the same values as two convolveTaps passes. Floats out, or bytes when `bytes`.
  */
-export function separableTaps(W: number, H: number, C: number, px: number, pad: (padded: Float32Array, PW: number) => void, offX: readonly number[], wX: readonly number[], offY: readonly number[], wY: readonly number[], mirrorRows: Int32Array): Float32Array {
+export function separableTaps(src: Samples, W: number, H: number, C: number, mirrorCols: Int32Array, mirrorRows: Int32Array, offX: readonly number[], wX: readonly number[], offY: readonly number[], wY: readonly number[], bytes: boolean): Uint8Array | Float32Array {
   return withScratch((s) => {
-    const PW = W + 2 * px, row = W * C, py = mirrorRows.length / 2, IH = H + 2 * py, nx = offX.length, ny = offY.length;
-    const src = s.alloc(PW * H * C * 4), mid = s.alloc(row * IH * 4), dst = s.alloc(row * H * 4);
+    const px = mirrorCols.length / 2, row = W * C, py = mirrorRows.length / 2, IH = H + 2 * py, nx = offX.length, ny = offY.length;
+    if (nx === 0 || ny === 0) return bytes ? new Uint8Array(row * H) : new Float32Array(row * H);
+    const padded = putPadded(s, src, W, H, C, mirrorCols, new Int32Array(0));
+    const mid = s.alloc(row * IH * 4), dst = s.alloc(row * H * 4);
     const ox = s.alloc(nx * 4), wx = s.alloc(nx * 4), oy = s.alloc(ny * 4), wy = s.alloc(ny * 4);
-    if (nx === 0 || ny === 0) return new Float32Array(row * H);
-    pad(s.f32(src, PW * H * C), PW);
     s.i32(ox, nx).set(offX); s.f32(wx, nx).set(wX); s.i32(oy, ny).set(offY); s.f32(wy, ny).set(wY);
-    s.kernels.convTaps(src + px * C * 4, PW * C, mid + py * row * 4, row, H, ox, wx, nx);
+    s.kernels.convTaps(padded + px * C * 4, (W + 2 * px) * C, mid + py * row * 4, row, H, ox, wx, nx);
     const m = s.f32(mid, row * IH);
     for (let i = 0; i < 2 * py; i++) {
       const at = i < py ? i : H + i, from = py + mirrorRows[i]!;
       m.copyWithin(at * row, from * row, from * row + row);
     }
     s.kernels.convTaps(mid + py * row * 4, row, dst, row, H, oy, wy, ny);
-    return s.f32(dst, row * H).slice();
+    return takeOut(s, dst, row * H, bytes);
   });
 }
 

@@ -1,6 +1,7 @@
 /** Pixel functions against hand-computed values and independent computations: Bayer, camera, kernels, filters, resize. */
 import { describe, it, expect } from 'vitest';
-import { createImage, type Image } from '../../src/image.js';
+import { clamp01, createImage, plainBytes, toUint8, type Image } from '../../src/image.js';
+import { readImage } from '../../src/io/image-io.js';
 import { psnr } from '../../src/metrics/quality.js';
 import { Rng } from '../../src/rng.js';
 import { mosaic, demosaic } from '../../src/imgproc/bayer.js';
@@ -9,7 +10,12 @@ import { convolveKernel, convolveTaps, kernelTaps, convolveSeparable, gaussianKe
 import { shakeTrajectory } from '../../src/degradations/motion-blur.js';
 import { resize } from '../../src/imgproc/resize.js';
 import { sampleCamera, capture } from '../../src/imgproc/camera.js';
-import { realPhotos } from '../helpers.js';
+import { copyShared, realPhotos } from '../helpers.js';
+
+/** Bit-for-bit equality of two typed arrays (fast on photo-sized arrays). */
+function same(a: Uint8Array | Float32Array, b: Uint8Array | Float32Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
 
 function flat(w: number, h: number, rgb: [number, number, number]): Image {
   const img = createImage(w, h);
@@ -82,6 +88,27 @@ describe('kernels and filtering', () => {
     // x=0: 0.25*in[1] + 0.5*1 + 0.25*2 = 1.5; x=1: 0.25+1+1 = 2.25; x=2: 0.5+2+0.5 = 3
     expect(Array.from(out.data)).toEqual([1.5, 2.25, 3]);
     expect([reflect101(-1, 3), reflect101(3, 3), reflect101(-3, 3)]).toEqual([1, 1, 1]);
+  });
+  it('a decoded photo is filtered from its bytes to the same values, and a clamped result is 8-bit first', async () => {
+    const [file] = await copyShared('Kodak24/gt', ['kodim05.png']);
+    const { image } = await readImage(file!);
+    expect(plainBytes(image)).toBeDefined();
+    // the same photo as floats only: every path must give these values
+    const floats: Image = { data: image.data.slice(), width: image.width, height: image.height, channels: 3 };
+    const kx = gaussianKernel1d(1.7, 5), ky = gaussianKernel1d(2.3, 7);
+    const taps = kernelTaps(pathKernel([[-4, -1], [0, 0], [5, 2]]));
+    for (const [name, run] of [
+      ['separable', (img: Image, clamped: boolean) => convolveSeparable(img, kx, ky, clamped)],
+      ['taps', (img: Image, clamped: boolean) => convolveTaps(img, taps, clamped)],
+    ] as const) {
+      const want = run(floats, false).data;
+      expect(same(run(image, false).data, want), name).toBe(true);
+      const clamped = run(image, true);
+      expect(same(clamped.bytes!, toUint8({ ...floats, data: want })), name).toBe(true);
+      expect(same(clamped.data, clamp01({ ...floats, data: want.slice() }).data), name).toBe(true);
+      // an 8-bit-first result whose floats are its own (not bytes / 255) is filtered from those floats
+      expect(plainBytes(clamped), name).toBeUndefined();
+    }
   });
   it('motion trajectories give normalised, centred kernels', () => {
     for (let s = 0; s < 5; s++) {
