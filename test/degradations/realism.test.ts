@@ -87,6 +87,33 @@ describe('the camera types without noise', () => {
   });
 });
 
+describe('camera noise reduction keyed to the scene', () => {
+  it('real-noise keeps its luma noise in texture and the drawn share of it in flat areas', async () => {
+    const op = getOperator('real-noise');
+    const { noiseStats, sobel } = await import('../../src/metrics/realism.js');
+    const { blurPlane } = await import('../../src/imgproc/filter.js');
+    for (const [i, img] of photos.entries()) {
+      const { record } = await degrade(img, op, 7, 60 + i);
+      const dn = record.params.denoise as { flat: number; edge: number };
+      expect(dn.flat).toBeGreaterThanOrEqual(0.55); expect(dn.flat).toBeLessThanOrEqual(0.85);
+      const p = { ...record.params, jpegQuality: null };
+      const keyed = await replay(img, op, p, 60 + i), blind = await replay(img, op, { ...p, denoise: { ...dn, flat: 1 } }, 60 + i);
+      // flat areas: the residual's std falls by about the drawn share (chroma noise, untouched, keeps it above)
+      const ratio = noiseStats(keyed, img).std[1] / noiseStats(blind, img).std[1];
+      expect(ratio, `photo ${i}`).toBeGreaterThan(dn.flat - 0.02);
+      expect(ratio, `photo ${i}`).toBeLessThan(Math.min(0.95, dn.flat + 0.25));
+      const W = img.width, H = img.height, grey = new Float32Array(W * H);
+      for (let k = 0; k < W * H; k++) grey[k] = (255 * (img.data[k * 3]! + img.data[k * 3 + 1]! + img.data[k * 3 + 2]!)) / 3;
+      // strong edges: scene gradient above 8x the largest drawn threshold (Sobel / 8 of the sigma-1 blurred luma)
+      const { gx, gy } = sobel(blurPlane(grey, W, H, 1), W, H);
+      const notFlat = gx.map((v, k) => (Math.hypot(v, gy[k]!) / 8 > 8 * 0.0125 * 255 ? 1 : 0));
+      const sd = (out: Image): number => { let s = 0, n = 0; for (let k = 0; k < W * H; k++) if (notFlat[k]) { s += (255 * (out.data[k * 3 + 1]! - img.data[k * 3 + 1]!)) ** 2; n++; } return Math.sqrt(s / n); };
+      expect(notFlat.reduce((a, b) => a + b, 0), `photo ${i}`).toBeGreaterThan(500);
+      expect(Math.abs(sd(keyed) / sd(blind) - 1), `photo ${i}`).toBeLessThan(0.01);
+    }
+  });
+});
+
 describe('levels scale with the photograph, not the crop', () => {
   it.each(['rain-streak', 'snow', 'raindrop', 'motion-blur', 'defocus-blur', 'gaussian-blur'])('%s: a 256 px tile degraded as part of its 768x512 photo matches that region of the whole photo degraded (mean PSNR within 1.5 dB)', async (type) => {
     const op = getOperator(type);
