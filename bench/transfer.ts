@@ -1,15 +1,15 @@
 /**
  * Synthetic-to-real transfer, part of bench:realism: a small CNN degradation classifier is trained on uir pairs built
- * from ../shared/data/Kodak24 (with `uir build-dataset`, at two photo scales), then asked what the real degraded
- * photographs of ../shared/data are. A clean class is included, so clean photos are not forced into a type. The share
- * of each real set it labels correctly measures how far uir's degradations are from real ones (a network can only
- * recognise real rain it has seen something like).
+ * from ../shared/data/Kodak24 (with `uir build-dataset`, at three photo scales: 0.65x, 1x, 1.4x), then asked what
+ * the real degraded photographs of ../shared/data are. A clean class is included, so clean photos are not forced into
+ * a type. The share of each real set it labels correctly measures how far uir's degradations are from real ones (a
+ * network can only recognise real rain it has seen something like).
  *
- * The classifier: four 3x3 convolutions (16, 32, 64, 96 channels, the last three with stride 2), ReLU, global mean
+ * The classifier: five 3x3 convolutions (16, 32, 64, 96, 128 channels, the last four with stride 2), ReLU, global mean
  * and standard deviation pooling, one linear layer; AdamW, cross-entropy, batches of 32 random 96x96 crops
- * with flips, classes drawn uniformly; the input is RGB and its luma's 3x3 high-pass (x4), where noise, streaks and
- * blur show. An image is classified by the mean class probabilities of a grid of up to 6 x 6
- * crops at its own resolution (the pixel scale the degradations live at).
+ * with flips, classes drawn uniformly, half of the tiles JPEG-compressed as real photographs are; the input is RGB
+ * and its luma's 3x3 high-pass (x4), where noise, streaks and blur show. An image is classified by the mean class
+ * probabilities of a grid of up to 6 x 6 crops at its own resolution (the pixel scale the degradations live at).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -48,7 +48,8 @@ export const REAL_SETS: { set: string; cls: Cls; limit?: number }[] = [
 ];
 
 const CROP = 96;
-const WIDTHS = [4, 16, 32, 64, 96];
+const WIDTHS = [4, 16, 32, 64, 96, 128];
+const LAYERS = WIDTHS.length - 1;
 interface Sample { bytes: Uint8Array; w: number; h: number }
 
 /** Build the training pairs: Kodak24 at its size and at 0.65x, every type on every 256 px tile. */
@@ -76,29 +77,34 @@ async function buildTrainingSet(work: string, root: string, shared: string, log:
   await store.close();
   const byClass = new Map<Cls, Sample[]>(CLASSES.map((c) => [c, []]));
   const gts = new Set<string>();
+  // real photographs are JPEGs: half of the training tiles (clean ones too) pass a JPEG round trip at quality 60-95,
+  // so that the probe does not take compression for a degradation (or its absence for one)
+  const jr = new Rng('transfer-jpeg');
   const load = async (f: string): Promise<Sample> => {
-    const { data: b, info } = await sharp(f).raw().toBuffer({ resolveWithObject: true });
+    let img = sharp(f);
+    if (jr.bool(0.5)) img = sharp(await img.jpeg({ quality: jr.int(60, 95), chromaSubsampling: '4:2:0' }).toBuffer());
+    const { data: b, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
     return { bytes: new Uint8Array(b.buffer, b.byteOffset, b.length), w: info.width, h: info.height };
   };
   for (const r of rows) {
     byClass.get(TRAIN_TYPES.find((t) => t.type === r.type)!.cls)!.push(await load(resolveStored(data, r.lq_path)));
     if (!gts.has(r.gt_path)) { gts.add(r.gt_path); byClass.get('clean')!.push(await load(resolveStored(data, r.gt_path))); }
   }
-  log(`transfer: ${rows.length} uir pairs (+ ${gts.size} clean tiles) built from Kodak24 at two scales in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  log(`transfer: ${rows.length} uir pairs (+ ${gts.size} clean tiles) built from Kodak24 at three scales in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   return byClass;
 }
 
 class Probe {
   readonly p = new ParamStore(new Rng('transfer-probe'));
   constructor() {
-    for (let i = 0; i < 4; i++) { this.p.uniform(`c${i}.w`, [3, 3, WIDTHS[i]!, WIDTHS[i + 1]!], WIDTHS[i]! * 9); this.p.constant(`c${i}.b`, [WIDTHS[i + 1]!], 0); }
-    this.p.uniform('fc.w', [2 * WIDTHS[4]!, CLASSES.length], 2 * WIDTHS[4]!); this.p.constant('fc.b', [CLASSES.length], 0);
+    for (let i = 0; i < LAYERS; i++) { this.p.uniform(`c${i}.w`, [3, 3, WIDTHS[i]!, WIDTHS[i + 1]!], WIDTHS[i]! * 9); this.p.constant(`c${i}.b`, [WIDTHS[i + 1]!], 0); }
+    this.p.uniform('fc.w', [2 * WIDTHS[LAYERS]!, CLASSES.length], 2 * WIDTHS[LAYERS]!); this.p.constant('fc.b', [CLASSES.length], 0);
   }
   logits(x: tf.Tensor4D): tf.Tensor2D {
     const y = tf.mean(x, 3, true) as tf.Tensor4D;
     const hp = tf.mul(tf.sub(y, tf.avgPool(y, 3, 1, 'same')), 4) as tf.Tensor4D;
     let h: tf.Tensor4D = tf.concat([x, hp], 3) as tf.Tensor4D;
-    for (let i = 0; i < 4; i++) h = tf.relu(tf.add(tf.conv2d(h, this.p.get(`c${i}.w`) as tf.Tensor4D, i === 0 ? 1 : 2, 'same'), this.p.get(`c${i}.b`))) as tf.Tensor4D;
+    for (let i = 0; i < LAYERS; i++) h = tf.relu(tf.add(tf.conv2d(h, this.p.get(`c${i}.w`) as tf.Tensor4D, i === 0 ? 1 : 2, 'same'), this.p.get(`c${i}.b`))) as tf.Tensor4D;
     const { mean, variance } = tf.moments(h, [1, 2]);
     const feat = tf.concat([mean, tf.sqrt(tf.add(variance, 1e-6))], 1) as tf.Tensor2D;
     return tf.add(tf.matMul(feat, this.p.get('fc.w') as tf.Tensor2D), this.p.get('fc.b')) as tf.Tensor2D;
