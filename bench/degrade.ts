@@ -19,6 +19,10 @@ import { OPERATORS, getOperator } from '../src/degradations/index.js';
 import { Rng, deriveSeed } from '../src/rng.js';
 import { applyParams } from '../src/degrade.js';
 import type { AnySpec } from '../src/degradations/spec.js';
+import { throughputGc } from '../src/gc.js';
+
+// the garbage collector as the CLI process has it (src/gc.ts)
+throughputGc();
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');

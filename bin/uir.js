@@ -2,6 +2,9 @@
 // The only catch in uir: maps errors to exit codes and prints one line (a stack only for bugs).
 import { run } from '../dist/src/cli/main.js';
 import { exitCodeFor, ConfigError } from '../dist/src/errors.js';
+import { throughputGc } from '../dist/src/gc.js';
+
+throughputGc();
 
 // `uir list | head` closes the pipe early: that is not an error
 process.stdout.on('error', (e) => { if (e.code === 'EPIPE') process.exit(0); throw e; });

@@ -12,7 +12,7 @@ import { ROOT } from './helpers.js';
 
 /** Layer of each part of src/ (a file or a folder), bottom first; a file imports only from lower layers or its own folder. */
 const LAYERS: Record<string, number> = {
-  'paths.ts': 0, 'errors.ts': 0,
+  'paths.ts': 0, 'errors.ts': 0, 'gc.ts': 0,
   'wasm': 1, 'versions.ts': 1,
   'schema.ts': 2, 'rng.ts': 2, 'image.ts': 2, 'progress.ts': 2,
   'imgproc': 3, 'io': 3,
