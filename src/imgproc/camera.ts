@@ -120,11 +120,15 @@ function edgeWeight(img: Image, edge: number): Float32Array {
   const W = img.width, H = img.height, n = W * H, d = img.data, grey = new Float32Array(n);
   for (let i = 0; i < n; i++) grey[i] = (d[i * 3]! + d[i * 3 + 1]! + d[i * 3 + 2]!) / 3;
   const s = blurPlane(grey, W, H, 1), e = new Float32Array(n), k2 = edge * edge;
-  const at = (x: number, y: number): number => s[Math.min(H - 1, Math.max(0, y)) * W + Math.min(W - 1, Math.max(0, x))]!;
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    const a = at(x - 1, y - 1), b = at(x, y - 1), c = at(x + 1, y - 1), l = at(x - 1, y), r = at(x + 1, y), g = at(x - 1, y + 1), h = at(x, y + 1), q = at(x + 1, y + 1);
-    const gx = (c + 2 * r + q - a - 2 * l - g) / 8, gy = (g + 2 * h + q - a - 2 * b - c) / 8, g2 = gx * gx + gy * gy;
-    e[y * W + x] = g2 / (g2 + k2);
+  // replicated borders: the rows above and below, and the columns left and right, clamped to the image
+  for (let y = 0; y < H; y++) {
+    const up = Math.max(0, y - 1) * W, mid = y * W, dn = Math.min(H - 1, y + 1) * W;
+    for (let x = 0; x < W; x++) {
+      const xl = x > 0 ? x - 1 : 0, xr = x < W - 1 ? x + 1 : W - 1;
+      const a = s[up + xl]!, b = s[up + x]!, c = s[up + xr]!, l = s[mid + xl]!, r = s[mid + xr]!, g = s[dn + xl]!, h = s[dn + x]!, q = s[dn + xr]!;
+      const gx = (c + 2 * r + q - a - 2 * l - g) / 8, gy = (g + 2 * h + q - a - 2 * b - c) / 8, g2 = gx * gx + gy * gy;
+      e[mid + x] = g2 / (g2 + k2);
+    }
   }
   return e;
 }
