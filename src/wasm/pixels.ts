@@ -130,11 +130,20 @@ function putPadded(s: Scratch, src: Samples, W: number, H: number, C: number, mi
       v.copyWithin(to, from, from + C);
     }
   }
-  for (let i = 0; i < 2 * py; i++) {
-    const to = (i < py ? i : H + i) * prow, from = (py + mirrorRows[i]!) * prow;
-    v.copyWithin(to, from, from + prow);
-  }
+  mirrorRowsInPlace(v, H, prow, mirrorRows);
   return dst;
+}
+
+/**
+ * Fill the mirrorRows.length / 2 padding rows on each side of H rows of `rowLen` floats (stored from row
+ * mirrorRows.length / 2 of `v`): padding row i (top ones first) repeats row mirrorRows[i].
+ */
+function mirrorRowsInPlace(v: Float32Array, H: number, rowLen: number, mirrorRows: Int32Array): void {
+  const py = mirrorRows.length / 2;
+  for (let i = 0; i < 2 * py; i++) {
+    const to = (i < py ? i : H + i) * rowLen, from = (py + mirrorRows[i]!) * rowLen;
+    v.copyWithin(to, from, from + rowLen);
+  }
 }
 
 /** The n floats at `ptr` as a fresh array, or as bytes (clamped to [0, 1], x 255, rounded half up: what encoders see). */
@@ -152,9 +161,9 @@ function takeOut(s: Scratch, ptr: number, n: number, bytes: boolean): Uint8Array
 export function convolveTaps(src: Samples, W: number, H: number, C: number, mirrorCols: Int32Array, mirrorRows: Int32Array, offsets: readonly number[], weights: readonly number[], bytes: boolean): Uint8Array | Float32Array {
   return withScratch((s) => {
     const px = mirrorCols.length / 2, py = mirrorRows.length / 2, PW = W + 2 * px, n = offsets.length;
+    if (n === 0) return bytes ? new Uint8Array(W * H * C) : new Float32Array(W * H * C);
     const padded = putPadded(s, src, W, H, C, mirrorCols, mirrorRows);
     const off = s.alloc(n * 4), ws = s.alloc(n * 4), dst = s.alloc(W * H * C * 4);
-    if (n === 0) return bytes ? new Uint8Array(W * H * C) : new Float32Array(W * H * C);
     s.i32(off, n).set(offsets);
     s.f32(ws, n).set(weights);
     s.kernels.convTaps(padded + (py * PW + px) * C * 4, PW * C, dst, W * C, H, off, ws, n);
@@ -178,11 +187,7 @@ export function separableTaps(src: Samples, W: number, H: number, C: number, mir
     const ox = s.alloc(nx * 4), wx = s.alloc(nx * 4), oy = s.alloc(ny * 4), wy = s.alloc(ny * 4);
     s.i32(ox, nx).set(offX); s.f32(wx, nx).set(wX); s.i32(oy, ny).set(offY); s.f32(wy, ny).set(wY);
     s.kernels.convTaps(padded + px * C * 4, (W + 2 * px) * C, mid + py * row * 4, row, H, ox, wx, nx);
-    const m = s.f32(mid, row * IH);
-    for (let i = 0; i < 2 * py; i++) {
-      const at = i < py ? i : H + i, from = py + mirrorRows[i]!;
-      m.copyWithin(at * row, from * row, from * row + row);
-    }
+    mirrorRowsInPlace(s.f32(mid, row * IH), H, row, mirrorRows);
     s.kernels.convTaps(mid + py * row * 4, row, dst, row, H, oy, wy, ny);
     return takeOut(s, dst, row * H, bytes);
   });
