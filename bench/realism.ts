@@ -7,7 +7,7 @@
  * side-by-side sheets (real | uir at matched strength) into bench-out/realism/; and the synthetic-to-real transfer of
  * a small classifier trained on uir pairs built from Kodak24 (transfer.ts).
  *
- *   npm run bench:realism [-- --steps 2500] [--skip-transfer] [--only noise,rain,low-light,raindrop,snow,haze,moire,blur,transfer]
+ *   npm run bench:realism [-- --steps 3000] [--skip-transfer] [--only noise,rain,low-light,raindrop,snow,haze,moire,blur,transfer]
  *                          [--out bench-out/realism]
  *
  * Real values marked "held back" come from realism-reference.md (sets not in ../shared/data).
@@ -35,7 +35,7 @@ const shared = path.resolve(root, '..', 'shared', 'data');
 const args = process.argv.slice(2);
 const flag = (n: string, d: string): string => (args.includes(n) ? args[args.indexOf(n) + 1]! : d);
 const outDir = path.resolve(root, flag('--out', 'bench-out/realism'));
-const steps = Number(flag('--steps', '2500'));
+const steps = Number(flag('--steps', '3000'));
 
 const avg = (xs: number[]): number => { const v = xs.filter(Number.isFinite); return v.reduce((a, b) => a + b, 0) / (v.length || 1); };
 const med = (xs: number[]): number => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? NaN; };
@@ -292,7 +292,7 @@ async function main(): Promise<void> {
     await selectBackend('wasm', () => undefined);
     const work = await fs.mkdtemp(path.join(os.tmpdir(), 'uir-transfer-'));
     const r = await transferBenchmark({ work, root, shared, steps, log: (l) => console.log(l) });
-    say(`\n## synthetic-to-real transfer: a small CNN trained ${steps} steps on uir pairs from Kodak24 (${r.trainSeconds.toFixed(0)} s; last-100-batch accuracy ${(100 * r.trainAccuracy).toFixed(1)}%)`);
+    say(`\n## synthetic-to-real transfer: a classifier of ${r.statistics} statistics of 128 px crops (an MLP) trained ${steps} steps on ${r.tiles} uir tiles from Kodak24 (${r.trainSeconds.toFixed(0)} s with the statistics; last-100-batch accuracy ${(100 * r.trainAccuracy).toFixed(1)}%)`);
     say('| real set | should be | correct | labelled as |\n|---|---|---|---|');
     for (const row of r.rows) say(`| ${row.set} | ${row.cls} | ${row.correct}/${row.n} = ${((100 * row.correct) / Math.max(1, row.n)).toFixed(0)}% | ${Object.entries(row.labels).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
     const byCls = new Map<string, [number, number]>();

@@ -33,7 +33,7 @@ function greyPadded(img: Image): { g: Float64Array; W: number; H: number } {
 }
 
 /** 7-tap Gaussian (sigma 7/6) in both directions with replicate padding, as imgaussfilt(..., 'Padding', 'replicate'). */
-function gauss7(src: Float64Array, W: number, H: number): Float64Array {
+export function gauss7(src: Float64Array, W: number, H: number): Float64Array {
   const k: number[] = [];
   for (let i = -3; i <= 3; i++) k.push(Math.exp(-(i * i) / (2 * (7 / 6) ** 2)));
   const s = k.reduce((a, b) => a + b, 0);
