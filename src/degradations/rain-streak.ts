@@ -4,10 +4,15 @@
  * streaks composited with the "screen" blend of the Photoshop-made sets, 1 - (1 - B)(1 - S)).
  * Each layer is a sparse seed field (drops at a given density, random brightness) smeared by a motion kernel of the
  * streak length and angle. Three families, as the public sets differ (drawn per pair, independently of the level):
- * - light (45%, Rain100L / Rain800-like): sparse, bright, thin streaks, tilted up to +-28 degrees, no veil;
- * - heavy (30%, Rain100H-like): dense, long, thick, near-opaque streaks within a few degrees of vertical, a veil, a
+ * - light (35%, Rain100L / Rain800-like): sparse, bright, thin streaks, tilted up to +-28 degrees, no veil;
+ * - heavy (25%, Rain100H-like): dense, long, thick, near-opaque streaks within a few degrees of vertical, a veil, a
  *   sharp background;
- * - dense (25%, DDN / Rain14000-like): many long, faint, near-vertical streaks under a strong rain-accumulation veil.
+ * - dense (20%, DDN / Rain14000-like): many long, faint, near-vertical streaks under a strong rain-accumulation veil;
+ * - photographed (20%): rain as a camera records it (Garg & Nayar 2006/2007: a drop is a streak for the time it
+ *   crosses a pixel within the exposure, so a streak is faint, thin and, at everyday exposures, short), a dense fine
+ *   texture of many short faint streaks in three depth layers under a patchy veil, as in the real-rain photographs of
+ *   ../shared/data (whose rain bench:realism's transfer probe took for noise while uir had only the three families
+ *   above).
  * Calibrated against Rain100L and Rain-DDN-val (../shared/data) and the Rain100H statistics of realism-reference.md:
  * brightened share, median lift, low-frequency share, streak peak, length/width from the autocorrelation and the
  * orientation histogram (bench:realism). Seed positions and the family are drawn independently of the level, so a
@@ -39,7 +44,7 @@ export const rainStreakSchema = fields({
 export type RainStreakParams = z.infer<typeof rainStreakSchema>;
 export type RainLayer = RainStreakParams['layers'][number];
 
-export type RainFamily = 'light' | 'heavy' | 'dense';
+export type RainFamily = 'light' | 'heavy' | 'dense' | 'photographed';
 
 /** Per family: share of pairs, and values at level 1 and level 12 (lengths and widths in px at a 512 px short side). */
 interface FamilyTable {
@@ -49,11 +54,12 @@ interface FamilyTable {
   angle: { sd: number; wide: number; wideSd: number; clip: number }; jitter: number;
 }
 export const RAIN_FAMILIES: Readonly<Record<RainFamily, FamilyTable>> = {
-  light: { share: 0.45, layers: [1, 2], density: [0.0003, 0.0025], length: [24, 50], width: [0.9, 1.4], intensity: [1.0, 1.6], veil: [0, 0.02], attenuation: 1, patchiness: 0, angle: { sd: 13, wide: 0, wideSd: 13, clip: 28 }, jitter: 3 },
-  heavy: { share: 0.3, layers: [2, 3], density: [0.0015, 0.005], length: [20, 45], width: [1.5, 2.4], intensity: [0.9, 1.3], veil: [0.01, 0.1], attenuation: 1, patchiness: 0.3, angle: { sd: 3, wide: 0.2, wideSd: 12, clip: 20 }, jitter: 1.5 },
-  dense: { share: 0.25, layers: [3, 3], density: [0.0012, 0.005], length: [60, 120], width: [1.0, 1.5], intensity: [0.25, 0.45], veil: [0.03, 0.2], attenuation: 0, patchiness: 2, angle: { sd: 2.5, wide: 0.25, wideSd: 20, clip: 30 }, jitter: 1 },
+  light: { share: 0.35, layers: [1, 2], density: [0.0003, 0.0025], length: [24, 50], width: [0.9, 1.4], intensity: [1.0, 1.6], veil: [0, 0.02], attenuation: 1, patchiness: 0, angle: { sd: 13, wide: 0, wideSd: 13, clip: 28 }, jitter: 3 },
+  heavy: { share: 0.25, layers: [2, 3], density: [0.0015, 0.005], length: [20, 45], width: [1.5, 2.4], intensity: [0.9, 1.3], veil: [0.01, 0.1], attenuation: 1, patchiness: 0.3, angle: { sd: 3, wide: 0.2, wideSd: 12, clip: 20 }, jitter: 1.5 },
+  dense: { share: 0.2, layers: [3, 3], density: [0.0012, 0.005], length: [60, 120], width: [1.0, 1.5], intensity: [0.25, 0.45], veil: [0.03, 0.2], attenuation: 0, patchiness: 2, angle: { sd: 2.5, wide: 0.25, wideSd: 20, clip: 30 }, jitter: 1 },
+  photographed: { share: 0.2, layers: [3, 3], density: [0.004, 0.016], length: [12, 32], width: [0.5, 0.8], intensity: [0.35, 0.8], veil: [0.03, 0.18], attenuation: 0.5, patchiness: 1, angle: { sd: 4, wide: 0.2, wideSd: 12, clip: 25 }, jitter: 2 },
 };
-const FAMILY_ORDER: RainFamily[] = ['light', 'heavy', 'dense'];
+const FAMILY_ORDER: RainFamily[] = ['light', 'heavy', 'dense', 'photographed'];
 export const RAIN_LEVEL_COUNT = 12;
 
 const lerp = ([a, b]: [number, number], t: number): number => a + (b - a) * t;
@@ -130,7 +136,7 @@ export default defineSpec({
   id: 'rain-streak',
   code: 'RS',
   aliases: ['rain'],
-  summary: 'Rain streaks of three families (light, heavy, dense) in up to three depth layers, with the rain-accumulation veil',
+  summary: 'Rain streaks of four families (light, heavy, dense, photographed) in up to three depth layers, with the rain-accumulation veil',
   model: 'HeavyRainRemoval render_rain (seed layer * motion kernel, R = B + t S) + JORDER veil O = a(B + S) + (1 - a)A',
   kind: 'single',
   random: true,
