@@ -55,8 +55,8 @@ export const REAL_SETS: { set: string; cls: Cls; limit?: number }[] = [
   { set: 'CBSD68/gt', cls: 'clean', limit: 30 }, { set: 'Rain100L/gt', cls: 'clean', limit: 20 }, { set: 'PolyU/gt', cls: 'clean', limit: 20 },
 ];
 
-/** Build the training pairs: Kodak24 at its size and at 0.65x, every type on every 256 px tile. */
-export async function buildTrainingSet(work: string, root: string, shared: string, log: (l: string) => void): Promise<Map<Cls, Sample[]>> {
+/** Build the training pairs: Kodak24 at 0.65x, 1x and 1.4x, every type on every 256 px tile. */
+async function buildTrainingSet(work: string, root: string, shared: string, log: (l: string) => void): Promise<Map<Cls, Sample[]>> {
   const src = path.join(work, 'src');
   await fs.mkdir(src, { recursive: true });
   for (const n of (await fs.readdir(path.join(shared, 'Kodak24', 'gt'))).sort()) {
@@ -127,7 +127,7 @@ async function realSample(file: string): Promise<Sample> {
 
 export interface TransferResult { rows: TransferRow[]; tiles: number; statistics: number; trainSeconds: number; trainAccuracy: number }
 
-/** Train on uir pairs from Kodak24, then label the real sets. `work` holds the training set (kept if it exists). */
+/** Train on uir pairs from Kodak24, then label the real sets. `work` holds the training set (a build there with the same recipe is resumed). */
 export async function transferBenchmark(o: { work: string; root: string; shared: string; steps: number; log: (l: string) => void }): Promise<TransferResult> {
   const byClass = await buildTrainingSet(o.work, o.root, o.shared, o.log);
   const probe = await trainProbe(byClass, o.steps, o.log);

@@ -3,7 +3,8 @@
  * (Li et al. CVPR'19 HeavyRainRemoval render_rain; Yang et al. CVPR'17 JORDER: O = alpha (B + sum_t S_t) + (1 - alpha) A;
  * streaks composited with the "screen" blend of the Photoshop-made sets, 1 - (1 - B)(1 - S)).
  * Each layer is a sparse seed field (drops at a given density, random brightness) smeared by a motion kernel of the
- * streak length and angle. Three families, as the public sets differ (drawn per pair, independently of the level):
+ * streak length and angle. Four families, as the public sets and photographs differ (drawn per pair, independently
+ * of the level):
  * - light (35%, Rain100L / Rain800-like): sparse, bright, thin streaks, tilted up to +-28 degrees, no veil;
  * - heavy (25%, Rain100H-like): dense, long, thick, near-opaque streaks within a few degrees of vertical, a veil, a
  *   sharp background;
