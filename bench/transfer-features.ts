@@ -79,7 +79,8 @@ const half = (p: Float64Array, w: number, h: number): Float64Array => {
   return o;
 };
 
-const quantile = (v: Float64Array, q: number): number => { const s = Float64Array.from(v).sort(); return s[Math.min(s.length - 1, Math.floor(q * s.length))]!; };
+/** The q-quantile of sorted values. */
+const at = (sorted: Float64Array, q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 /** log of the ratio of horizontal to vertical gradient energy of the high-pass (vertical streaks raise it). */
 function gradientBalance(y: Float64Array, w: number, h: number): number {
@@ -132,13 +133,12 @@ function highPassStd(p: Float64Array, w: number, h: number): number {
 
 /** The feature vector of a size x size crop at (x0, y0). */
 export function cropFeatures(s: Sample, x0: number, y0: number, size: number): number[] {
-  const n = size * size, r = new Float64Array(n), g = new Float64Array(n), b = new Float64Array(n), y = new Float64Array(n);
+  const n = size * size, y = new Float64Array(n);
   let sat = 0, dark = 0;
   for (let yy = 0; yy < size; yy++) for (let x = 0; x < size; x++) {
-    const si = ((y0 + yy) * s.w + x0 + x) * 3, i = yy * size + x;
-    r[i] = s.bytes[si]!; g[i] = s.bytes[si + 1]!; b[i] = s.bytes[si + 2]!;
-    y[i] = 0.299 * r[i]! + 0.587 * g[i]! + 0.114 * b[i]!;
-    const mx = Math.max(r[i]!, g[i]!, b[i]!), mn = Math.min(r[i]!, g[i]!, b[i]!);
+    const si = ((y0 + yy) * s.w + x0 + x) * 3, r = s.bytes[si]!, g = s.bytes[si + 1]!, b = s.bytes[si + 2]!;
+    y[yy * size + x] = 0.299 * r + 0.587 * g + 0.114 * b;
+    const mx = Math.max(r, g, b), mn = Math.min(r, g, b);
     sat += (mx - mn) / (mx + 1); dark += mn;
   }
   const f: number[] = [];
@@ -147,17 +147,16 @@ export function cropFeatures(s: Sample, x0: number, y0: number, size: number): n
     const st = mscnStats(p, w, w);
     f.push(...st.f);
     sigma0 ??= st.sigma;
-    if (scale < 2) f.push(gradientBalance(p, w, w), ...streakCorrelation(p, w, w));
-    if (scale < 2) { p = half(p, w, w); w >>= 1; }
+    if (scale < 2) { f.push(gradientBalance(p, w, w), ...streakCorrelation(p, w, w)); p = half(p, w, w); w >>= 1; }
   }
   let mean = 0, sd = 0;
   for (const v of y) mean += v;
   mean /= n;
   for (const v of y) sd += (v - mean) ** 2;
   sd = Math.sqrt(sd / n);
-  const hy = highPassStd(y, size, size) + 0.1;
-  f.push(Math.log1p(quantile(sigma0!, 0.1)), Math.log1p(quantile(sigma0!, 0.5)), Math.log(hy),
-    mean / 255, quantile(y, 0.05) / 255, quantile(y, 0.5) / 255, quantile(y, 0.95) / 255, sd / 255,
+  const hy = highPassStd(y, size, size) + 0.1, sorted = Float64Array.from(y).sort(), local = Float64Array.from(sigma0!).sort();
+  f.push(Math.log1p(at(local, 0.1)), Math.log1p(at(local, 0.5)), Math.log(hy),
+    mean / 255, at(sorted, 0.05) / 255, at(sorted, 0.5) / 255, at(sorted, 0.95) / 255, sd / 255,
     dark / n / 255, sat / n);
   return f;
 }

@@ -122,7 +122,7 @@ function grid(s: Sample, size: number): [number, number][] {
 
 async function realSample(file: string): Promise<Sample> {
   const { image } = await readImage(file);
-  return { bytes: Uint8Array.from(image.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)), w: image.width, h: image.height };
+  return { bytes: toUint8(image), w: image.width, h: image.height };
 }
 
 export interface TransferResult { rows: TransferRow[]; tiles: number; statistics: number; trainSeconds: number; trainAccuracy: number }
