@@ -242,6 +242,7 @@ async function blobSection(type: 'snow' | 'raindrop', set: string): Promise<void
   say(`| median blob diameter / short side | ${vs(avg(us.map((s) => s.sizeShare)), avg(rs.map((s) => s.sizeShare)), 4)} | ${f(avg(clean.map((s) => s.sizeShare)), 4)} |`);
   say(`| 90th pct blob diameter, px | ${vs(avg(us.map((s) => s.size90)), avg(rs.map((s) => s.size90)), 1)} | ${f(avg(clean.map((s) => s.size90)), 1)} |`);
   say(`| edge sharpness (rim gradient / contrast) | ${vs(avg(us.map((s) => s.sharpness)), avg(rs.map((s) => s.sharpness)), 3)} | ${f(avg(clean.map((s) => s.sharpness)), 3)} |`);
+  say(`| median blob elongation (long / short axis) | ${vs(avg(us.map((s) => s.elongation)), avg(rs.map((s) => s.elongation)), 2)} | ${f(avg(clean.map((s) => s.elongation)), 2)} |`);
   await sheet(path.join(outDir, `${type}.jpg`), real.slice(0, 3).map((r, i) => ({ real: r.img, uir: m.outs[i]! })));
 }
 

@@ -306,6 +306,8 @@ export interface BlobStats {
   size90: number;
   /** Edge sharpness: mean gradient magnitude at a blob's rim over its contrast (about 1 / edge width in px). */
   sharpness: number;
+  /** Median elongation of blobs of 8+ px: the ratio of the long to the short axis of their pixels' spread (1 = round; a fall streak is long). */
+  elongation: number;
 }
 
 /**
@@ -324,17 +326,18 @@ export function blobStats(lq: Image, gt?: Image, o: { sigma?: number; threshold?
   }
   const thr = o.threshold ?? 12;
   const label = new Int32Array(W * H).fill(-1);
-  const sizes: number[] = [], sharp: number[] = [];
+  const sizes: number[] = [], sharp: number[] = [], elong: number[] = [];
   const { gx, gy } = sobel(yl, W, H);
   const stack: number[] = [];
   for (let s = 0; s < d.length; s++) {
     if (label[s] !== -1 || d[s]! < thr) continue;
     const id = sizes.length;
-    let area = 0, peak = 0, rimG = 0, rimN = 0;
+    let area = 0, peak = 0, rimG = 0, rimN = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
     stack.push(s); label[s] = id;
     while (stack.length) {
       const i = stack.pop()!, x = i % W, y = (i - x) / W;
       area++; peak = Math.max(peak, d[i]!);
+      sx += x; sy += y; sxx += x * x; syy += y * y; sxy += x * y;
       let rim = false;
       for (const [nx, ny] of [[x + 1, y], [x - 1, y], [x, y + 1], [x, y - 1]] as const) {
         if (nx < 0 || ny < 0 || nx >= W || ny >= H) continue;
@@ -345,6 +348,7 @@ export function blobStats(lq: Image, gt?: Image, o: { sigma?: number; threshold?
     }
     sizes.push(area >= 4 && area < (W * H) / 20 ? area : -1);
     sharp.push(area >= 4 && rimN ? rimG / rimN / Math.max(thr, peak) : NaN);
+    if (area >= 8 && area < (W * H) / 20) elong.push(axisRatio(sx / area, sy / area, sxx / area, syy / area, sxy / area));
   }
   const keep = sizes.map((a, i) => [a, sharp[i]!] as const).filter(([a]) => a > 0);
   const diam = keep.map(([a]) => 2 * Math.sqrt(a / Math.PI)).sort((a, b) => a - b);
@@ -353,7 +357,15 @@ export function blobStats(lq: Image, gt?: Image, o: { sigma?: number; threshold?
     count: keep.length, sizeShare: diam.length ? diam[Math.floor(diam.length / 2)]! / Math.min(W, H) : NaN,
     size90: diam.length ? diam[Math.floor(0.9 * (diam.length - 1))]! : NaN,
     sharpness: sh.length ? sh.reduce((a, b) => a + b, 0) / sh.length : NaN,
+    elongation: elong.length ? elong.sort((a, b) => a - b)[Math.floor(elong.length / 2)]! : NaN,
   };
+}
+
+/** Long over short axis of a pixel set from its coordinate moments (the square root of its covariance's eigenvalue ratio; a pixel's own extent, 1/12, keeps it finite). */
+function axisRatio(mx: number, my: number, mxx: number, myy: number, mxy: number): number {
+  const a = mxx - mx * mx + 1 / 12, b = myy - my * my + 1 / 12, c = mxy - mx * my;
+  const mid = (a + b) / 2, dev = Math.sqrt(((a - b) / 2) ** 2 + c * c);
+  return Math.sqrt((mid + dev) / (mid - dev));
 }
 
 /** Mean colour cast of a residual: mean of lq - gt per channel minus its grey mean, DN (0 = no tint). */
