@@ -1,13 +1,14 @@
 /**
  * Synthetic-to-real transfer, part of bench:realism: a degradation classifier is trained on uir pairs built from
- * ../shared/data/Kodak24 (with `uir build-dataset`, at three photo scales: 0.65x, 1x, 1.4x), then asked what the real
- * degraded photographs of ../shared/data are. A clean class is included, so clean photos are not forced into a type.
+ * ../shared/data/Kodak24 (with `uir build-dataset`, at three photo scales: 0.65x, 1x, 1.4x; the noise types also on
+ * soft and dark copies, see writeSources), then asked what the real degraded photographs of ../shared/data are. A
+ * clean class is included, so clean photos are not forced into a type.
  * The share of each real set it labels correctly measures how far uir's degradations are from real ones (a classifier
  * can only recognise real rain it has seen something like).
  *
  * The classifier (the cheaper kind the issue allows): the distortion-identifying statistics of transfer-features.ts
  * (BRISQUE/DIIVINE-style natural-scene statistics at three scales, brightness, dark channel, streak correlation) of
- * 128 px crops, standardised, into a one-hidden-layer MLP (96 units; AdamW, cross-entropy, classes drawn uniformly).
+ * 128 px crops, standardised, into a one-hidden-layer MLP (256 units; AdamW, cross-entropy, classes drawn uniformly).
  * Real photographs are JPEGs with some camera noise, and some are greyscale: half of the training tiles (clean ones
  * too) pass a JPEG round trip at quality 60-95, a third of the non-noise ones real-noise's weakest level, a tenth lose
  * their colour, so that none of these is taken for a degradation or its absence. An image is classified by the mean
@@ -25,6 +26,7 @@ import { ParamStore } from '../src/model/params.js';
 import { readImage } from '../src/io/image-io.js';
 import { ManifestStore } from '../src/manifest/store.js';
 import { resolveStored } from '../src/manifest/queries.js';
+import type { PairRow } from '../src/manifest/db.js';
 import { Rng } from '../src/rng.js';
 import { degrade } from '../src/degrade.js';
 import { getOperator } from '../src/degradations/index.js';
@@ -55,29 +57,51 @@ export const REAL_SETS: { set: string; cls: Cls; limit?: number }[] = [
   { set: 'CBSD68/gt', cls: 'clean', limit: 30 }, { set: 'Rain100L/gt', cls: 'clean', limit: 20 }, { set: 'PolyU/gt', cls: 'clean', limit: 20 },
 ];
 
-/** Build the training pairs: Kodak24 at 0.65x, 1x and 1.4x, every type on every 256 px tile. */
-async function buildTrainingSet(work: string, root: string, shared: string, log: (l: string) => void): Promise<Map<Cls, Sample[]>> {
-  const src = path.join(work, 'src');
+/**
+ * Write the training sources: Kodak24 at 0.65x, 1x and 1.4x (photographs are not all as crisp as Kodak's scans: a
+ * downscaled, crisper and an upscaled, softer copy), and for the noise class also soft (Gaussian sigma 1.5 and 3) and
+ * dark (values x0.7, about half the exposure) copies: noisy photographs are mostly of dim scenes (high ISO) and often
+ * soft (close-ups, shallow depth of field, the camera's own noise reduction), which Kodak's crisp, well-exposed scenes
+ * alone do not show (PolyU's were taken for low light, raindrops or clean). They are not clean tiles: a soft clean
+ * photograph is blur's, a dark one low light's.
+ */
+async function writeSources(shared: string, src: string, noiseSrc: string): Promise<void> {
   await fs.mkdir(src, { recursive: true });
+  await fs.mkdir(noiseSrc, { recursive: true });
   for (const n of (await fs.readdir(path.join(shared, 'Kodak24', 'gt'))).sort()) {
     const f = path.join(shared, 'Kodak24', 'gt', n);
     await fs.copyFile(f, path.join(src, n));
     const m = await sharp(f).metadata();
-    // photographs are not all as crisp as Kodak's scans: a downscaled (crisper) and an upscaled (softer) copy of each
     await sharp(f).resize(Math.round(m.width! * 0.65), Math.round(m.height! * 0.65), { kernel: 'lanczos3' }).png().toFile(path.join(src, `s65-${n}`));
     await sharp(f).resize(Math.round(m.width! * 1.4), Math.round(m.height! * 1.4), { kernel: 'cubic' }).png().toFile(path.join(src, `s140-${n}`));
+    for (const sigma of [1.5, 3]) await sharp(f).blur(sigma).png().toFile(path.join(noiseSrc, `soft${sigma}-${n}`));
+    await sharp(f).linear(0.7, 0).png().toFile(path.join(noiseSrc, `dark-${n}`));
+    await sharp(f).blur(1.5).linear(0.7, 0).png().toFile(path.join(noiseSrc, `dark-soft1.5-${n}`));
   }
-  const recipe = path.join(work, 'transfer.json');
+}
+
+/** `uir build-dataset` of every 256 px tile of the sources with each of the types (a build there with the same recipe is resumed). */
+async function buildPairs(root: string, dir: string, src: string, types: typeof TRAIN_TYPES): Promise<PairRow[]> {
+  const recipe = path.join(dir, 'recipe.json'), data = path.join(dir, 'data');
+  await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(recipe, JSON.stringify({
     name: 'transfer', seed: 11, crop: { mode: 'tile', size: 256, overlap: 0 }, pairsPerCrop: 'each', splits: { train: 1 },
-    types: TRAIN_TYPES.map((t) => ({ type: t.type, levels: { from: t.levels[0], to: t.levels[1] } })),
+    types: types.map((t) => ({ type: t.type, levels: { from: t.levels[0], to: t.levels[1] } })),
   }));
-  const data = path.join(work, 'data');
-  const t0 = performance.now();
   execFileSync(process.execPath, [path.join(root, 'bin', 'uir.js'), 'build-dataset', '-r', recipe, '-s', `${src}/*.png`, '-o', data, '--progress', 'none'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const store = ManifestStore.openReader(data);
-  const rows = store.queryPairs({});
+  const rows = store.queryPairs({}).map((r) => ({ ...r, lq_path: resolveStored(data, r.lq_path), gt_path: resolveStored(data, r.gt_path) }));
   await store.close();
+  return rows;
+}
+
+/** Build the training pairs: every type on every tile of the sources, the noise types also on the soft and dark copies. */
+async function buildTrainingSet(work: string, root: string, shared: string, log: (l: string) => void): Promise<Map<Cls, Sample[]>> {
+  const src = path.join(work, 'src'), noiseSrc = path.join(work, 'noise-src');
+  await writeSources(shared, src, noiseSrc);
+  const t0 = performance.now();
+  const rows = await buildPairs(root, path.join(work, 'all'), src, TRAIN_TYPES);
+  const noiseRows = await buildPairs(root, path.join(work, 'noise'), noiseSrc, TRAIN_TYPES.filter((t) => t.cls === 'noise'));
   const byClass = new Map<Cls, Sample[]>(CLASSES.map((c) => [c, []]));
   const gts = new Set<string>();
   // real photographs are JPEGs: half of the training tiles (clean ones too) pass a JPEG round trip at quality 60-95,
@@ -100,12 +124,13 @@ async function buildTrainingSet(work: string, root: string, shared: string, log:
     if (jr.bool(0.1)) for (let i = 0; i < bytes.length; i += 3) bytes[i] = bytes[i + 1] = bytes[i + 2] = Math.round(0.299 * bytes[i]! + 0.587 * bytes[i + 1]! + 0.114 * bytes[i + 2]!);
     return { bytes, w: info.width, h: info.height };
   };
-  for (const r of rows) {
+  for (const r of [...rows, ...noiseRows]) {
     const cls = TRAIN_TYPES.find((t) => t.type === r.type)!.cls;
-    byClass.get(cls)!.push(await load(resolveStored(data, r.lq_path), cls));
-    if (!gts.has(r.gt_path)) { gts.add(r.gt_path); byClass.get('clean')!.push(await load(resolveStored(data, r.gt_path), 'clean')); }
+    byClass.get(cls)!.push(await load(r.lq_path, cls));
+    // the clean class: the sources' tiles (the soft and dark copies are the noise class's only)
+    if (rows.includes(r) && !gts.has(r.gt_path)) { gts.add(r.gt_path); byClass.get('clean')!.push(await load(r.gt_path, 'clean')); }
   }
-  log(`transfer: ${rows.length} uir pairs (+ ${gts.size} clean tiles) built from Kodak24 at three scales in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  log(`transfer: ${rows.length} uir pairs (+ ${gts.size} clean tiles) built from Kodak24 at three scales, ${noiseRows.length} noisy pairs from its soft and dark copies, in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   return byClass;
 }
 
@@ -152,7 +177,7 @@ async function trainProbe(byClass: Map<Cls, Sample[]>, steps: number, log: (l: s
   const norm = (v: number[]): number[] => v.map((x, i) => (x - mu[i]!) / (Math.sqrt(sd[i]!) + 1e-9));
   const nf = feats.map((c) => c.map(norm));
   log(`transfer: ${all.length} crops, ${F} statistics each, in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  const p = new ParamStore(new Rng('transfer-mlp')), H = 96;
+  const p = new ParamStore(new Rng('transfer-mlp')), H = 256;
   p.uniform('w1', [F, H], F); p.constant('b1', [H], 0); p.uniform('w2', [H, CLASSES.length], H); p.constant('b2', [CLASSES.length], 0);
   const logits = (x: tf.Tensor2D): tf.Tensor2D => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, p.get('w1') as tf.Tensor2D), p.get('b1'))), p.get('w2') as tf.Tensor2D), p.get('b2')) as tf.Tensor2D;
   const opt = new AdamW(3e-3, { weightDecay: 1e-3 }), B = 256;
