@@ -124,11 +124,11 @@ async function buildTrainingSet(work: string, root: string, shared: string, log:
     if (jr.bool(0.1)) for (let i = 0; i < bytes.length; i += 3) bytes[i] = bytes[i + 1] = bytes[i + 2] = Math.round(0.299 * bytes[i]! + 0.587 * bytes[i + 1]! + 0.114 * bytes[i + 2]!);
     return { bytes, w: info.width, h: info.height };
   };
-  for (const r of [...rows, ...noiseRows]) {
+  // the clean class: the sources' tiles (the soft and dark copies are the noise class's only)
+  for (const [r, source] of [...rows.map((r) => [r, true] as const), ...noiseRows.map((r) => [r, false] as const)]) {
     const cls = TRAIN_TYPES.find((t) => t.type === r.type)!.cls;
     byClass.get(cls)!.push(await load(r.lq_path, cls));
-    // the clean class: the sources' tiles (the soft and dark copies are the noise class's only)
-    if (rows.includes(r) && !gts.has(r.gt_path)) { gts.add(r.gt_path); byClass.get('clean')!.push(await load(r.gt_path, 'clean')); }
+    if (source && !gts.has(r.gt_path)) { gts.add(r.gt_path); byClass.get('clean')!.push(await load(r.gt_path, 'clean')); }
   }
   log(`transfer: ${rows.length} uir pairs (+ ${gts.size} clean tiles) built from Kodak24 at three scales, ${noiseRows.length} noisy pairs from its soft and dark copies, in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   return byClass;
