@@ -20,7 +20,7 @@ function drawn(w: number, h: number, inside: (x: number, y: number) => boolean):
 describe('blob elongation', () => {
   const grey = createImage(64, 64, 3, 0.3);
 
-  it('is 7 for a 3 x 21 px bar: sqrt((21^2 - 1) / 12 + 1/12) / ((3^2 - 1) / 12 + 1/12)), and 1 for a disc', () => {
+  it('is 7 for a 3 x 21 px bar: sqrt(((21^2 - 1) / 12 + 1/12) / ((3^2 - 1) / 12 + 1/12)), and 1 for a disc', () => {
     const bar = blobStats(drawn(64, 64, (x, y) => x >= 30 && x < 33 && y >= 20 && y < 41), grey);
     expect(bar.count).toBe(1);
     expect(bar.elongation).toBeCloseTo(7, 6);
