@@ -346,9 +346,10 @@ export function blobStats(lq: Image, gt?: Image, o: { sigma?: number; threshold?
       }
       if (rim) { rimG += Math.hypot(gx[i]!, gy[i]!) / 8; rimN++; }
     }
-    sizes.push(area >= 4 && area < (W * H) / 20 ? area : -1);
+    const blob = area < (W * H) / 20; // larger regions are the scene's, not a drop or a flake
+    sizes.push(area >= 4 && blob ? area : -1);
     sharp.push(area >= 4 && rimN ? rimG / rimN / Math.max(thr, peak) : NaN);
-    if (area >= 8 && area < (W * H) / 20) elong.push(axisRatio(sx / area, sy / area, sxx / area, syy / area, sxy / area));
+    if (area >= 8 && blob) elong.push(axisRatio(sx / area, sy / area, sxx / area, syy / area, sxy / area));
   }
   const keep = sizes.map((a, i) => [a, sharp[i]!] as const).filter(([a]) => a > 0);
   const diam = keep.map(([a]) => 2 * Math.sqrt(a / Math.PI)).sort((a, b) => a - b);
