@@ -159,7 +159,7 @@ async function rainSection(): Promise<void> {
     const u = (k: keyof RainStats, agg: (x: number[]) => number): number => agg(st.map((s) => (k === 'angle' ? Math.abs(s[k]) : s[k])));
     say(`\n${fam} family at level ${best.level} (${f(best.psnr)} dB) vs ${ref.set || 'Rain100H-like set (held back)'} (${f(target)} dB)`);
     say('| statistic (luma residual) | uir vs real |\n|---|---|');
-    for (const [name, k, agg, d] of [['brightened share (r > 10)', 'brightened10', avg, 2], ['median residual', 'median', med, 1], ['low-frequency share', 'lowFreqShare', avg, 2], ['streak peak (99th pct of the high-pass)', 'peak', avg, 1], ['streak length, px', 'length', med, 0], ['streak width, px', 'width', med, 0], ['angle from vertical, median |deg|', 'angle', med, 1]] as const) {
+    for (const [name, k, agg, d] of [['brightened share (r > 10)', 'brightened10', avg, 2], ['median residual', 'median', med, 1], ['low-frequency share', 'lowFreqShare', avg, 2], ['fine-detail share (residual minus its 3x3 mean)', 'fineShare', avg, 3], ['streak peak (99th pct of the high-pass)', 'peak', avg, 1], ['streak length, px', 'length', med, 0], ['streak width, px', 'width', med, 0], ['angle from vertical, median |deg|', 'angle', med, 1]] as const) {
       say(`| ${name} | ${vs(u(k, agg), realOf(k, agg), d)} |`);
     }
     const mx = (xs: RainStats[] | null): number => (xs ? Math.max(...xs.map((s) => Math.abs(s.angle))) : fam === 'heavy' ? 16 : NaN);

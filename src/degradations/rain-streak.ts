@@ -14,16 +14,18 @@
  *   texture of many short faint streaks in three depth layers under a patchy veil, as in the real-rain photographs of
  *   ../shared/data (whose rain bench:realism's transfer probe took for noise while uir had only the three families
  *   above).
+ * Each drop is a hard-edged disk swept along its fall, so a streak's cross-section is the disk's chord (Garg & Nayar
+ * 2007), not a Gaussian ridge.
  * Calibrated against Rain100L and Rain-DDN-val (../shared/data) and the Rain100H statistics of realism-reference.md:
- * brightened share, median lift, low-frequency share, streak peak, length/width from the autocorrelation and the
- * orientation histogram (bench:realism). Seed positions and the family are drawn independently of the level, so a
- * higher level adds drops to the same scene rather than drawing a new one.
+ * brightened share, median lift, low-frequency share, fine-detail share, streak peak, length/width from the
+ * autocorrelation and the orientation histogram (bench:realism). Seed positions and the family are drawn
+ * independently of the level, so a higher level adds drops to the same scene rather than drawing a new one.
  */
 import type { Image } from '../image.js';
 import type { Rng } from '../rng.js';
 import { clamp01 } from '../image.js';
-import { convolveTaps, kernelTaps, gaussianBlur, blurPlane } from '../imgproc/filter.js';
-import { lineKernel } from '../imgproc/kernels.js';
+import { convolveTaps, kernelTaps, gaussianBlur } from '../imgproc/filter.js';
+import { lineKernel, diskKernel } from '../imgproc/kernels.js';
 import { fractalNoise } from '../imgproc/noise-field.js';
 import { defineSpec, spatialScale, r4 } from './spec.js';
 import { fields, list, num, type z } from '../schema.js';
@@ -33,7 +35,7 @@ export const rainStreakSchema = fields({
     density: num(0, 1, 'Fraction of pixels that seed a drop.'),
     length: num(0, 4096, 'Streak length in pixels (scaled).'),
     angle: num(-1.6, 1.6, 'Streak angle in radians from vertical (positive leans right); wind +-0.35.'),
-    width: num(0.05, 64, 'Streak thickness (Gaussian sigma, pixels).'),
+    width: num(0.05, 64, 'Streak thickness (pixels): the drop is a hard-edged disk of radius 1.18 x width (the half-maximum width of a Gaussian of this sigma).'),
     intensity: num(0, 10, 'Brightness gain of the layer.'),
   }), 1, 8, 'Per layer: density (seed fraction), length (px, scaled), angle (rad from vertical, wind +-0.35), width (px), intensity.'),
   backgroundBlur: num(0, 64, 'Gaussian sigma of the background behind the rain: min(1, |N(0.5, 0.5)|) x scale / 2.'),
@@ -55,10 +57,10 @@ interface FamilyTable {
   angle: { sd: number; wide: number; wideSd: number; clip: number }; jitter: number;
 }
 export const RAIN_FAMILIES: Readonly<Record<RainFamily, FamilyTable>> = {
-  light: { share: 0.35, layers: [1, 2], density: [0.0003, 0.0025], length: [24, 50], width: [0.9, 1.4], intensity: [1.0, 1.6], veil: [0, 0.02], attenuation: 1, patchiness: 0, angle: { sd: 13, wide: 0, wideSd: 13, clip: 28 }, jitter: 3 },
-  heavy: { share: 0.25, layers: [2, 3], density: [0.0015, 0.005], length: [20, 45], width: [1.5, 2.4], intensity: [0.9, 1.3], veil: [0.01, 0.1], attenuation: 1, patchiness: 0.3, angle: { sd: 3, wide: 0.2, wideSd: 12, clip: 20 }, jitter: 1.5 },
-  dense: { share: 0.2, layers: [3, 3], density: [0.0012, 0.005], length: [60, 120], width: [1.0, 1.5], intensity: [0.25, 0.45], veil: [0.03, 0.2], attenuation: 0, patchiness: 2, angle: { sd: 2.5, wide: 0.25, wideSd: 20, clip: 30 }, jitter: 1 },
-  photographed: { share: 0.2, layers: [3, 3], density: [0.004, 0.016], length: [12, 32], width: [0.5, 0.8], intensity: [0.35, 0.8], veil: [0.03, 0.18], attenuation: 0.5, patchiness: 1, angle: { sd: 4, wide: 0.2, wideSd: 12, clip: 25 }, jitter: 2 },
+  light: { share: 0.35, layers: [1, 2], density: [0.0003, 0.0025], length: [24, 50], width: [0.9, 1.4], intensity: [1.0, 1.85], veil: [0, 0.02], attenuation: 1, patchiness: 0, angle: { sd: 13, wide: 0, wideSd: 13, clip: 28 }, jitter: 3 },
+  heavy: { share: 0.25, layers: [2, 3], density: [0.0015, 0.005], length: [20, 45], width: [1.5, 2.4], intensity: [0.9, 1.5], veil: [0.01, 0.16], attenuation: 1, patchiness: 0.3, angle: { sd: 3, wide: 0.2, wideSd: 12, clip: 20 }, jitter: 1.5 },
+  dense: { share: 0.2, layers: [3, 3], density: [0.0012, 0.005], length: [60, 120], width: [1.0, 1.5], intensity: [0.25, 0.52], veil: [0.03, 0.2], attenuation: 0, patchiness: 2, angle: { sd: 2.5, wide: 0.25, wideSd: 20, clip: 30 }, jitter: 1 },
+  photographed: { share: 0.2, layers: [3, 3], density: [0.004, 0.016], length: [12, 32], width: [0.5, 0.8], intensity: [0.35, 0.92], veil: [0.03, 0.28], attenuation: 0.5, patchiness: 1, angle: { sd: 4, wide: 0.2, wideSd: 12, clip: 25 }, jitter: 2 },
 };
 const FAMILY_ORDER: RainFamily[] = ['light', 'heavy', 'dense', 'photographed'];
 export const RAIN_LEVEL_COUNT = 12;
@@ -104,13 +106,20 @@ export function streakField(W: number, H: number, layers: readonly RainLayer[], 
       const u = lr.next(), v = lr.next();
       if (u < layer.density) seeds[i] = 0.6 + 0.4 * v;
     }
-    const thick = blurPlane(seeds, W, H, layer.width);
+    // a streak is the drop's image swept along its fall (Garg & Nayar 2007): a hard-edged band as wide as the drop's
+    // disk, not a Gaussian ridge. The disk has the half-maximum width of a Gaussian of sigma `width` (radius 1.18 x
+    // width); real and Photoshop-made rain (real-rain, Rain100L, Rain-DDN-val) put 8-11% of a 128 px crop's spectral
+    // energy above 0.25 cycles/px where Gaussian-profile streaks left 1.4-2.5% (the transfer probe's band energies,
+    // docs/benchmarks.md); bench:realism compares the residual's fine-detail share
+    const radius = 1.18 * layer.width;
+    const thick = radius < 0.5 ? seeds : convolveTaps({ data: seeds, width: W, height: H, channels: 1 }, kernelTaps(diskKernel(radius), 1e-6)).data;
     // the streak kernel is along the fall direction: vertical rotated by angle
     const k = lineKernel(Math.max(1, layer.length), Math.PI / 2 + layer.angle);
     const streak = convolveTaps({ data: thick, width: W, height: H, channels: 1 }, kernelTaps(k, 1e-6)).data;
     // the thickness blur and the motion kernel both conserve energy; undo that so a lone streak's core is
     // ~0.18 x intensity brighter than the background (HeavyRainRemoval's t_r = 0.2 + 0.04 l plays this role)
-    const gain = 0.18 * layer.intensity * Math.max(1, layer.length) * Math.max(1, 2 * Math.PI * layer.width * layer.width);
+    // (a drop narrower than a pixel covers part of it: the kernel is then the one pixel and the gain its cover, pi r^2)
+    const gain = 0.18 * layer.intensity * Math.max(1, layer.length) * Math.PI * radius * radius;
     for (let i = 0; i < total.length; i++) total[i]! += gain * streak[i]!;
   }
   return total;

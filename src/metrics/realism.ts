@@ -154,7 +154,7 @@ export function noiseStats(lq: Image, gt: Image): NoiseStats {
 }
 
 /** 2-D FFT (in place, radix 2; sizes powers of two). */
-function fft2(re: Float64Array, im: Float64Array, n: number, inverse: boolean): void {
+export function fft2(re: Float64Array, im: Float64Array, n: number, inverse: boolean): void {
   const row = (off: number, stride: number): void => {
     for (let i = 1, j = 0; i < n; i++) {
       let bit = n >> 1;
@@ -209,6 +209,8 @@ export interface RainStats {
   veil: number;
   /** Share of the residual's energy in that low-pass. */
   lowFreqShare: number;
+  /** Share of the residual's energy in its 3x3 high-pass (the residual minus its 3x3 mean): hard-edged streaks keep more there. */
+  fineShare: number;
   /** 99th percentile of the high-pass: how bright streak cores are. */
   peak: number;
   /** Magnitude-weighted mean streak angle from vertical, degrees (signed). */
@@ -232,6 +234,9 @@ export function rainStats(lq: Image, gt: Image): RainStats {
   let eAll = 0, eLow = 0, veil = 0;
   for (let i = 0; i < n; i++) { hp[i] = r[i]! - lp[i]!; eAll += r[i]! ** 2; eLow += lp[i]! ** 2; veil += lp[i]!; }
   const hs = Float32Array.from(hp).sort();
+  const m3 = box3(r, W, H);
+  let eFine = 0;
+  for (let i = 0; i < n; i++) eFine += (r[i]! - m3[i]!) ** 2;
   const { gx, gy } = sobel(hp, W, H);
   const mags = new Float32Array(n);
   for (let i = 0; i < n; i++) mags[i] = Math.hypot(gx[i]!, gy[i]!);
@@ -252,7 +257,7 @@ export function rainStats(lq: Image, gt: Image): RainStats {
   const walk = (ux: number, uy: number): number => { for (let d = 0.5; d < 128; d += 0.5) if (ac(d * ux, d * uy) < 0.5) return 2 * d; return 256; };
   return {
     brightened10: b10 / n, brightened30: b30 / n, darkened10: d10 / n, median: sorted[Math.floor(n / 2)]!, veil: veil / n,
-    lowFreqShare: eLow / (eAll || 1), peak: hs[Math.floor(0.99 * n)]!, angle,
+    lowFreqShare: eLow / (eAll || 1), fineShare: eFine / (eAll || 1), peak: hs[Math.floor(0.99 * n)]!, angle,
     length: walk(-Math.sin(th), Math.cos(th)), width: walk(Math.cos(th), Math.sin(th)),
   };
 }

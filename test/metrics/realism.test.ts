@@ -1,4 +1,4 @@
-/** Realism statistics: blob elongation, hand-computed on drawn shapes and ordered on a real photograph. */
+/** Realism statistics: blob elongation, hand-computed on drawn shapes and ordered on a real photograph; rain streaks' profile. */
 import { describe, it, expect } from 'vitest';
 import path from 'node:path';
 import { blobStats } from '../../src/metrics/realism.js';
@@ -7,6 +7,7 @@ import { readImage } from '../../src/io/image-io.js';
 import { getOperator } from '../../src/degradations/index.js';
 import { replay } from '../../src/degrade.js';
 import { sampleSnow, type SnowParams } from '../../src/degradations/snow.js';
+import { streakField } from '../../src/degradations/rain-streak.js';
 import { Rng } from '../../src/rng.js';
 import { SHARED } from '../helpers.js';
 
@@ -43,5 +44,23 @@ describe('blob elongation', () => {
     const frozen = await el(0), streaked = await el(4);
     expect(frozen).toBeLessThan(1.8);
     expect(streaked).toBeGreaterThan(frozen + 1);
+  });
+});
+
+describe('rain streaks', () => {
+  it('are hard-edged (a drop swept along its fall): across a streak of width 3 (a disk of radius 3.54) the profile is the chord of the disk, 7 px wide, and drops from half its peak to nothing at the edge, where a Gaussian ridge of sigma 3 fades over 9 px', () => {
+    const W = 160, H = 160;
+    const s = streakField(W, H, [{ density: 0.0002, length: 40, angle: 0, width: 3, intensity: 1 }], new Rng('profile'));
+    let best = 0;
+    for (let i = 1; i < s.length; i++) if (s[i]! > s[best]!) best = i;
+    const y = Math.floor(best / W), x0 = best % W, peak = s[best]!, at = (dx: number): number => s[y * W + x0 + dx]! / peak;
+    expect(peak).toBeGreaterThan(0);
+    for (const dir of [-1, 1]) {
+      // the chord of a disk of radius 3.54 at 1, 2 and 3 px from the centre, over its length there: 0.96, 0.83, 0.51
+      expect(at(dir)).toBeCloseTo(Math.sqrt(3.54 ** 2 - 1) / 3.54, 1);
+      expect(at(2 * dir)).toBeCloseTo(Math.sqrt(3.54 ** 2 - 4) / 3.54, 1);
+      expect(at(3 * dir)).toBeGreaterThan(0.4);
+      expect(at(4 * dir)).toBeLessThan(0.01);
+    }
   });
 });
