@@ -5,11 +5,15 @@
  * directions, at three scales; Moorthy & Bovik 2011, DIIVINE, classify distortion types with such features), with
  * what those leave out for the types uir makes: brightness and its spread (low light), the dark channel and contrast
  * (haze, He et al. 2009), saturation, the flat-region noise level, the balance of horizontal and vertical gradients
- * and how far the high-pass stays correlated along near-vertical and near-horizontal paths (streaks, flakes, blur).
+ * and how far the high-pass stays correlated along near-vertical and near-horizontal paths (streaks, flakes, blur),
+ * and the energy of the luma's spectrum in octave bands and six orientations (DIIVINE's oriented subband statistics,
+ * from the FFT: how fine the detail is, and how one-directional; hard-edged rain streaks put energy at the finest
+ * band across their direction).
  * Chroma statistics are left out: greyscale photographs (Levin et al.'s) would put them outside anything uir makes.
  */
 
 import { gauss7 } from '../src/metrics/piqe.js';
+import { fft2 } from '../src/metrics/realism.js';
 
 /** An 8-bit RGB image (interleaved), as the probe samples it. */
 export interface Sample { bytes: Uint8Array; w: number; h: number }
@@ -131,6 +135,39 @@ function highPassStd(p: Float64Array, w: number, h: number): number {
   return Math.sqrt(s / n);
 }
 
+const BANDS = [[2, 4], [4, 8], [8, 16], [16, 32], [32, 65]] as const, ORIENTATIONS = 6, FFT_N = 128;
+
+/**
+ * Oriented band energies of the luma (Hann-windowed 128 px FFT): the log share of each octave band (2-4 ... 32-64
+ * cycles per 128 px) and the log total; for the four finer bands the largest and smallest of six orientation bins and
+ * the horizontal- and vertical-frequency bins (vertical streaks are horizontal frequencies), over the band's mean.
+ */
+export function orientedBands(y: Float64Array, size: number): number[] {
+  const N = FFT_N, o = (size - N) >> 1, re = new Float64Array(N * N), im = new Float64Array(N * N);
+  let mean = 0;
+  for (let j = 0; j < N; j++) for (let i = 0; i < N; i++) mean += y[(o + j) * size + o + i]!;
+  mean /= N * N;
+  const hann = (i: number): number => 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / N);
+  for (let j = 0; j < N; j++) for (let i = 0; i < N; i++) re[j * N + i] = (y[(o + j) * size + o + i]! - mean) * hann(i) * hann(j);
+  fft2(re, im, N, false);
+  const E = BANDS.map(() => new Float64Array(ORIENTATIONS));
+  for (let v = 0; v < N; v++) for (let u = 0; u < N; u++) {
+    const fu = u < N / 2 ? u : u - N, fv = v < N / 2 ? v : v - N, r = Math.hypot(fu, fv), b = BANDS.findIndex(([lo, hi]) => r >= lo && r < hi);
+    if (b < 0) continue;
+    let th = Math.atan2(fv, fu);
+    if (th < 0) th += Math.PI;
+    // bin 0 is centred on the horizontal frequencies
+    E[b]![Math.floor(((th + Math.PI / (2 * ORIENTATIONS)) % Math.PI) / (Math.PI / ORIENTATIONS)) % ORIENTATIONS]! += re[v * N + u]! ** 2 + im[v * N + u]! ** 2;
+  }
+  const tot = E.map((e) => e.reduce((a, b) => a + b, 0) + 1e-3), all = tot.reduce((a, b) => a + b, 0), f = tot.map((t) => Math.log(t / all));
+  f.push(Math.log(all / (N * N)));
+  for (let b = 1; b < BANDS.length; b++) {
+    const e = E[b]!, m = tot[b]! / ORIENTATIONS;
+    f.push(Math.log(Math.max(...e) / m + 1e-3), Math.log(Math.min(...e) / m + 1e-3), Math.log(e[0]! / m + 1e-3), Math.log(e[3]! / m + 1e-3));
+  }
+  return f;
+}
+
 /** The feature vector of a size x size crop at (x0, y0). */
 export function cropFeatures(s: Sample, x0: number, y0: number, size: number): number[] {
   const n = size * size, y = new Float64Array(n);
@@ -157,6 +194,6 @@ export function cropFeatures(s: Sample, x0: number, y0: number, size: number): n
   const hy = highPassStd(y, size, size) + 0.1, sorted = Float64Array.from(y).sort(), local = Float64Array.from(sigma0!).sort();
   f.push(Math.log1p(at(local, 0.1)), Math.log1p(at(local, 0.5)), Math.log(hy),
     mean / 255, at(sorted, 0.05) / 255, at(sorted, 0.5) / 255, at(sorted, 0.95) / 255, sd / 255,
-    dark / n / 255, sat / n);
+    dark / n / 255, sat / n, ...orientedBands(y, size));
   return f;
 }

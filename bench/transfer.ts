@@ -7,7 +7,8 @@
  * can only recognise real rain it has seen something like).
  *
  * The classifier (the cheaper kind the issue allows): the distortion-identifying statistics of transfer-features.ts
- * (BRISQUE/DIIVINE-style natural-scene statistics at three scales, brightness, dark channel, streak correlation) of
+ * (BRISQUE/DIIVINE-style natural-scene statistics at three scales, brightness, dark channel, streak correlation,
+ * oriented band energies of the spectrum) of
  * 128 px crops, standardised, into a one-hidden-layer MLP (256 units; AdamW, cross-entropy, classes drawn uniformly).
  * Real photographs are JPEGs with some camera noise, and some are greyscale: half of the training tiles (clean ones
  * too) pass a JPEG round trip at quality 60-95, a third of the non-noise ones real-noise's weakest level, a tenth lose
@@ -36,10 +37,13 @@ import { cropFeatures, type Sample } from './transfer-features.js';
 export const CLASSES = ['clean', 'noise', 'rain', 'raindrop', 'snow', 'haze', 'low-light', 'blur', 'moire'] as const;
 type Cls = (typeof CLASSES)[number];
 
-/** Operator -> class, with the levels trained on (the range real photographs fall in). */
+/**
+ * Operator -> class, with the levels trained on (the range real photographs fall in). Mixed types stay out: blur-rain
+ * (motion blur under rain) in the rain class had the probe take blurred photographs (Levin-blur) for rain.
+ */
 const TRAIN_TYPES: { type: string; cls: Cls; levels: [number, number] }[] = [
   { type: 'noise', cls: 'noise', levels: [2, 14] }, { type: 'real-noise', cls: 'noise', levels: [2, 10] },
-  { type: 'rain-streak', cls: 'rain', levels: [2, 12] }, { type: 'blur-rain', cls: 'rain', levels: [1, 10] }, { type: 'raindrop', cls: 'raindrop', levels: [2, 10] },
+  { type: 'rain-streak', cls: 'rain', levels: [2, 12] }, { type: 'raindrop', cls: 'raindrop', levels: [2, 10] },
   { type: 'snow', cls: 'snow', levels: [2, 10] }, { type: 'haze', cls: 'haze', levels: [3, 12] },
   { type: 'low-light', cls: 'low-light', levels: [3, 12] }, { type: 'motion-blur', cls: 'blur', levels: [2, 12] },
   { type: 'defocus-blur', cls: 'blur', levels: [2, 10] }, { type: 'gaussian-blur', cls: 'blur', levels: [5, 12] },
