@@ -2,8 +2,9 @@
  * npm run bench:realism — how close uir's degradations are to real ones, measured against ../shared/data:
  * per type, the PSNR/SSIM range of its levels beside the real sets' input PSNR (coverage), and the statistics of
  * realism-reference.md next to their real values at matched strength (noise: std by brightness, spatial correlation,
- * chroma ratios, high-frequency share; rain: orientation, streak length/width, brightened share, low-frequency share;
- * low light: dark-region noise, black level, highlight neutrality; drops and snow: blob size and edge sharpness);
+ * chroma ratios, high-frequency share; rain: orientation, streak length/width, brightened share, low-frequency and
+ * fine-detail shares; low light: dark-region noise, black level, highlight neutrality; drops and snow: blob size, edge
+ * sharpness and elongation);
  * side-by-side sheets (real | uir at matched strength) into bench-out/realism/; and the synthetic-to-real transfer of
  * a small classifier trained on uir pairs built from Kodak24 (transfer.ts).
  *

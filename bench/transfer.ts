@@ -8,8 +8,8 @@
  *
  * The classifier (the cheaper kind the issue allows): the distortion-identifying statistics of transfer-features.ts
  * (BRISQUE/DIIVINE-style natural-scene statistics at three scales, brightness, dark channel, streak correlation,
- * oriented band energies of the spectrum) of
- * 128 px crops, standardised, into a one-hidden-layer MLP (256 units; AdamW, cross-entropy, classes drawn uniformly).
+ * oriented band energies of the spectrum) of 128 px crops, standardised, into a one-hidden-layer MLP (256 units;
+ * AdamW, cross-entropy, classes drawn uniformly).
  * Real photographs are JPEGs with some camera noise, and some are greyscale: half of the training tiles (clean ones
  * too) pass a JPEG round trip at quality 60-95, a third of the non-noise ones real-noise's weakest level, a tenth lose
  * their colour, so that none of these is taken for a degradation or its absence. An image is classified by the mean
