@@ -136,6 +136,17 @@ function highPassStd(p: Float64Array, w: number, h: number): number {
 }
 
 const BANDS = [[2, 4], [4, 8], [8, 16], [16, 32], [32, 65]] as const, ORIENTATIONS = 6, FFT_N = 128;
+/** The Hann window of the FFT, and the band x orientation bin of each frequency (-1: outside the bands), computed once. */
+const HANN = Float64Array.from({ length: FFT_N }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / FFT_N));
+const SPECTRUM_BIN = Int16Array.from({ length: FFT_N * FFT_N }, (_, k) => {
+  const N = FFT_N, u = k % N, v = (k - u) / N, fu = u < N / 2 ? u : u - N, fv = v < N / 2 ? v : v - N, r = Math.hypot(fu, fv);
+  const b = BANDS.findIndex(([lo, hi]) => r >= lo && r < hi);
+  if (b < 0) return -1;
+  let th = Math.atan2(fv, fu);
+  if (th < 0) th += Math.PI;
+  // orientation bin 0 is centred on the horizontal frequencies
+  return b * ORIENTATIONS + (Math.floor(((th + Math.PI / (2 * ORIENTATIONS)) % Math.PI) / (Math.PI / ORIENTATIONS)) % ORIENTATIONS);
+});
 
 /**
  * Oriented band energies of the luma (Hann-windowed 128 px FFT): the log share of each octave band (2-4 ... 32-64
@@ -147,17 +158,12 @@ export function orientedBands(y: Float64Array, size: number): number[] {
   let mean = 0;
   for (let j = 0; j < N; j++) for (let i = 0; i < N; i++) mean += y[(o + j) * size + o + i]!;
   mean /= N * N;
-  const hann = (i: number): number => 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / N);
-  for (let j = 0; j < N; j++) for (let i = 0; i < N; i++) re[j * N + i] = (y[(o + j) * size + o + i]! - mean) * hann(i) * hann(j);
+  for (let j = 0; j < N; j++) for (let i = 0; i < N; i++) re[j * N + i] = (y[(o + j) * size + o + i]! - mean) * HANN[i]! * HANN[j]!;
   fft2(re, im, N, false);
   const E = BANDS.map(() => new Float64Array(ORIENTATIONS));
-  for (let v = 0; v < N; v++) for (let u = 0; u < N; u++) {
-    const fu = u < N / 2 ? u : u - N, fv = v < N / 2 ? v : v - N, r = Math.hypot(fu, fv), b = BANDS.findIndex(([lo, hi]) => r >= lo && r < hi);
-    if (b < 0) continue;
-    let th = Math.atan2(fv, fu);
-    if (th < 0) th += Math.PI;
-    // bin 0 is centred on the horizontal frequencies
-    E[b]![Math.floor(((th + Math.PI / (2 * ORIENTATIONS)) % Math.PI) / (Math.PI / ORIENTATIONS)) % ORIENTATIONS]! += re[v * N + u]! ** 2 + im[v * N + u]! ** 2;
+  for (let k = 0; k < N * N; k++) {
+    const bin = SPECTRUM_BIN[k]!;
+    if (bin >= 0) E[Math.floor(bin / ORIENTATIONS)]![bin % ORIENTATIONS]! += re[k]! ** 2 + im[k]! ** 2;
   }
   const tot = E.map((e) => e.reduce((a, b) => a + b, 0) + 1e-3), all = tot.reduce((a, b) => a + b, 0), f = tot.map((t) => Math.log(t / all));
   f.push(Math.log(all / (N * N)));
