@@ -71,6 +71,8 @@ export function diskKernel(radius: number): Kernel2D {
     }
     w[y * n + x] = cover; sum += cover;
   }
+  // a disk smaller than the subsample spacing (radius under ~0.09 px) covers no subsample: it is its centre pixel
+  if (sum === 0) { w[R * n + R] = 1; sum = 1; }
   for (let i = 0; i < w.length; i++) w[i]! /= sum;
   return { size: n, weights: w };
 }

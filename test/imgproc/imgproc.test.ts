@@ -78,6 +78,8 @@ describe('kernels and filtering', () => {
     for (let y = 0; y < 13; y++) for (let x = 0; x < 13; x++) outer[y * 13 + x] = g[y]! * g[x]!;
     const a = convolveTaps(photo!, kernelTaps({ size: 13, weights: outer })), b = convolveSeparable(photo!, g, g);
     expect(diskKernel(4.5).weights.reduce((p, q) => p + q, 0)).toBeCloseTo(1, 5);
+    // a disk narrower than the subsample spacing is its centre pixel, not NaN weights
+    for (const r of [0, 0.05]) { const d = diskKernel(r); expect(Array.from(d.weights).filter((v) => v !== 0)).toEqual([1]); expect(d.weights[(d.size * d.size - 1) / 2]).toBe(1); }
     worst = 0;
     for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i]! - b.data[i]!));
     expect(worst).toBeLessThan(1e-5);
