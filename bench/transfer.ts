@@ -1,7 +1,7 @@
 /**
  * Synthetic-to-real transfer, part of bench:realism: a degradation classifier is trained on uir pairs built from
  * ../shared/data/Kodak24 (with `uir build-dataset`, at three photo scales: 0.65x, 1x, 1.4x; the noise types also on
- * soft and dark copies, see writeSources), then asked what the real degraded photographs of ../shared/data are. A
+ * soft, dark and close-up copies, see writeSources), then asked what the real degraded photographs of ../shared/data are. A
  * clean class is included, so clean photos are not forced into a type.
  * The share of each real set it labels correctly measures how far uir's degradations are from real ones (a classifier
  * can only recognise real rain it has seen something like).
@@ -63,24 +63,31 @@ export const REAL_SETS: { set: string; cls: Cls; limit?: number }[] = [
 
 /**
  * Write the training sources: Kodak24 at 0.65x, 1x and 1.4x (photographs are not all as crisp as Kodak's scans: a
- * downscaled, crisper and an upscaled, softer copy), and for the noise class also soft (Gaussian sigma 1.5 and 3) and
- * dark (values x0.7, about half the exposure) copies: noisy photographs are mostly of dim scenes (high ISO) and often
- * soft (close-ups, shallow depth of field, the camera's own noise reduction), which Kodak's crisp, well-exposed scenes
- * alone do not show (PolyU's were taken for low light, raindrops or clean). They are not clean tiles: a soft clean
- * photograph is blur's, a dark one low light's.
+ * downscaled, crisper and an upscaled, softer copy), and for the noise class also soft (Gaussian sigma 1.5 and 3), dark
+ * (values x0.7, about half the exposure) and close-up (the middle of a 2.5x enlargement, bright and dark) copies:
+ * noisy photographs are mostly of dim scenes (high ISO), often soft (shallow depth of field, the camera's own noise
+ * reduction) and often close-ups whose surfaces are smooth at the pixel scale (PolyU's and SIDD's objects on a desk),
+ * which Kodak's crisp, well-exposed landscapes alone do not show (PolyU's were taken for low light, raindrops, blur or
+ * clean). They are not clean tiles: a soft clean photograph is blur's, a dark one low light's.
  */
 async function writeSources(shared: string, src: string, noiseSrc: string): Promise<void> {
   await fs.mkdir(src, { recursive: true });
   await fs.mkdir(noiseSrc, { recursive: true });
   for (const n of (await fs.readdir(path.join(shared, 'Kodak24', 'gt'))).sort()) {
-    const f = path.join(shared, 'Kodak24', 'gt', n);
+    const f = path.join(shared, 'Kodak24', 'gt', n), to = (p: string): string => path.join(noiseSrc, `${p}-${n}`);
     await fs.copyFile(f, path.join(src, n));
-    const m = await sharp(f).metadata();
-    await sharp(f).resize(Math.round(m.width! * 0.65), Math.round(m.height! * 0.65), { kernel: 'lanczos3' }).png().toFile(path.join(src, `s65-${n}`));
-    await sharp(f).resize(Math.round(m.width! * 1.4), Math.round(m.height! * 1.4), { kernel: 'cubic' }).png().toFile(path.join(src, `s140-${n}`));
-    for (const sigma of [1.5, 3]) await sharp(f).blur(sigma).png().toFile(path.join(noiseSrc, `soft${sigma}-${n}`));
-    await sharp(f).linear(0.7, 0).png().toFile(path.join(noiseSrc, `dark-${n}`));
-    await sharp(f).blur(1.5).linear(0.7, 0).png().toFile(path.join(noiseSrc, `dark-soft1.5-${n}`));
+    const { width: w, height: h } = await sharp(f).metadata() as { width: number; height: number };
+    await sharp(f).resize(Math.round(w * 0.65), Math.round(h * 0.65), { kernel: 'lanczos3' }).png().toFile(path.join(src, `s65-${n}`));
+    await sharp(f).resize(Math.round(w * 1.4), Math.round(h * 1.4), { kernel: 'cubic' }).png().toFile(path.join(src, `s140-${n}`));
+    const soft = await sharp(f).blur(1.5).png().toBuffer();
+    await fs.writeFile(to('soft1.5'), soft);
+    await sharp(f).blur(3).png().toFile(to('soft3'));
+    await sharp(f).linear(0.7, 0).png().toFile(to('dark'));
+    await sharp(soft).linear(0.7, 0).png().toFile(to('dark-soft1.5'));
+    const W = Math.round(w * 2.5), H = Math.round(h * 2.5);
+    const close = await sharp(f).resize(W, H, { kernel: 'cubic' }).extract({ left: (W - w) >> 1, top: (H - h) >> 1, width: w, height: h }).png().toBuffer();
+    await fs.writeFile(to('close'), close);
+    await sharp(close).linear(0.7, 0).png().toFile(to('close-dark'));
   }
 }
 
@@ -99,7 +106,7 @@ async function buildPairs(root: string, dir: string, src: string, types: typeof 
   return rows;
 }
 
-/** Build the training pairs: every type on every tile of the sources, the noise types also on the soft and dark copies. */
+/** Build the training pairs: every type on every tile of the sources, the noise types also on the soft, dark and close-up copies. */
 async function buildTrainingSet(work: string, root: string, shared: string, log: (l: string) => void): Promise<Map<Cls, Sample[]>> {
   const src = path.join(work, 'src'), noiseSrc = path.join(work, 'noise-src');
   await writeSources(shared, src, noiseSrc);
@@ -128,13 +135,13 @@ async function buildTrainingSet(work: string, root: string, shared: string, log:
     if (jr.bool(0.1)) for (let i = 0; i < bytes.length; i += 3) bytes[i] = bytes[i + 1] = bytes[i + 2] = Math.round(0.299 * bytes[i]! + 0.587 * bytes[i + 1]! + 0.114 * bytes[i + 2]!);
     return { bytes, w: info.width, h: info.height };
   };
-  // the clean class: the sources' tiles (the soft and dark copies are the noise class's only)
+  // the clean class: the sources' tiles (the soft, dark and close-up copies are the noise class's only)
   for (const [r, source] of [...rows.map((r) => [r, true] as const), ...noiseRows.map((r) => [r, false] as const)]) {
     const cls = TRAIN_TYPES.find((t) => t.type === r.type)!.cls;
     byClass.get(cls)!.push(await load(r.lq_path, cls));
     if (source && !gts.has(r.gt_path)) { gts.add(r.gt_path); byClass.get('clean')!.push(await load(r.gt_path, 'clean')); }
   }
-  log(`transfer: ${rows.length} uir pairs (+ ${gts.size} clean tiles) built from Kodak24 at three scales, ${noiseRows.length} noisy pairs from its soft and dark copies, in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  log(`transfer: ${rows.length} uir pairs (+ ${gts.size} clean tiles) built from Kodak24 at three scales, ${noiseRows.length} noisy pairs from its soft, dark and close-up copies, in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   return byClass;
 }
 
