@@ -112,13 +112,13 @@ export function streakField(W: number, H: number, layers: readonly RainLayer[], 
     // energy above 0.25 cycles/px where Gaussian-profile streaks left 1.4-2.5% (the transfer probe's band energies,
     // docs/benchmarks.md); bench:realism compares the residual's fine-detail share
     const radius = 1.18 * layer.width;
-    const thick = radius < 0.5 ? seeds : convolveTaps({ data: seeds, width: W, height: H, channels: 1 }, kernelTaps(diskKernel(radius), 1e-6)).data;
+    const thick = convolveTaps({ data: seeds, width: W, height: H, channels: 1 }, kernelTaps(diskKernel(radius), 1e-6)).data;
     // the streak kernel is along the fall direction: vertical rotated by angle
     const k = lineKernel(Math.max(1, layer.length), Math.PI / 2 + layer.angle);
     const streak = convolveTaps({ data: thick, width: W, height: H, channels: 1 }, kernelTaps(k, 1e-6)).data;
     // the thickness blur and the motion kernel both conserve energy; undo that so a lone streak's core is
     // ~0.18 x intensity brighter than the background (HeavyRainRemoval's t_r = 0.2 + 0.04 l plays this role)
-    // (a drop narrower than a pixel covers part of it: the kernel is then the one pixel and the gain its cover, pi r^2)
+    // (a drop narrower than a pixel covers part of it: its disk kernel is then the one pixel and the gain its cover, pi r^2)
     const gain = 0.18 * layer.intensity * Math.max(1, layer.length) * Math.PI * radius * radius;
     for (let i = 0; i < total.length; i++) total[i]! += gain * streak[i]!;
   }
