@@ -8,7 +8,7 @@
  * side-by-side sheets (real | uir at matched strength) into bench-out/realism/; and the synthetic-to-real transfer of
  * a small classifier trained on uir pairs built from Kodak24 (transfer.ts).
  *
- *   npm run bench:realism [-- --steps 3000] [--skip-transfer] [--only noise,rain,low-light,raindrop,snow,haze,moire,blur,transfer]
+ *   npm run bench:realism [-- --steps 3000] [--draws 4] [--skip-transfer] [--only noise,rain,low-light,raindrop,snow,haze,moire,blur,transfer]
  *                          [--out bench-out/realism]
  *
  * Real values marked "held back" come from realism-reference.md (sets not in ../shared/data).
@@ -28,7 +28,7 @@ import { spatialScale } from '../src/degradations/spec.js';
 import { clamp01, toUint8, type Image } from '../src/image.js';
 import { Rng } from '../src/rng.js';
 import { selectBackend } from '../src/model/backend.js';
-import { transferBenchmark } from './transfer.js';
+import { transferBenchmark, type TransferResult } from './transfer.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -37,6 +37,10 @@ const args = process.argv.slice(2);
 const flag = (n: string, d: string): string => (args.includes(n) ? args[args.indexOf(n) + 1]! : d);
 const outDir = path.resolve(root, flag('--out', 'bench-out/realism'));
 const steps = Number(flag('--steps', '3000'));
+const draws = Number(flag('--draws', '4'));
+for (const [name, v] of [['--steps', steps], ['--draws', draws]] as const) {
+  if (!Number.isInteger(v) || v < 1) { console.error(`${name}: expected a positive integer, received ${flag(name, '')}`); process.exit(2); }
+}
 
 const avg = (xs: number[]): number => { const v = xs.filter(Number.isFinite); return v.reduce((a, b) => a + b, 0) / (v.length || 1); };
 const med = (xs: number[]): number => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? NaN; };
@@ -280,6 +284,21 @@ async function blurSection(): Promise<void> {
   await coverage('motion-blur', levin.map((p) => p.gt), 'Levin-blur (mildest, mean, worst)', [Math.max(...target), avg(target), Math.min(...target)], target);
 }
 
+/** The transfer table: per real set the mean share right over the probe draws (with its range), and the labels given. */
+function transferTable(r: TransferResult, steps: number): void {
+  const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
+  const pct = (a: number[], n: number): string => `${((100 * mean(a)) / Math.max(1, n)).toFixed(0)}%` + (a.length > 1 ? ` (${((100 * Math.min(...a)) / Math.max(1, n)).toFixed(0)}-${((100 * Math.max(...a)) / Math.max(1, n)).toFixed(0)}%)` : '');
+  say(`\n## synthetic-to-real transfer: a classifier of ${r.statistics} statistics of 128 px crops (an MLP) trained ${steps} steps on ${r.tiles} uir tiles from Kodak24, ${r.draws} draws (statistics ${r.statisticsSeconds.toFixed(0)} s, ${r.trainSeconds.toFixed(0)} s a draw; last-100-batch accuracy ${(100 * mean(r.trainAccuracy)).toFixed(1)}%)`);
+  say(`| real set | should be | correct (mean of ${r.draws} draws, range) | labelled as (mean count) |\n|---|---|---|---|`);
+  for (const row of r.rows) say(`| ${row.set} | ${row.cls} | ${(mean(row.correct)).toFixed(1)}/${row.n} = ${pct(row.correct, row.n)} | ${Object.entries(row.labels).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / r.draws).toFixed(1)}`).join(', ')} |`);
+  const byCls = new Map<string, { n: number; correct: number[] }>();
+  for (const row of r.rows) {
+    const c = byCls.get(row.cls) ?? { n: 0, correct: row.correct.map(() => 0) };
+    c.n += row.n; row.correct.forEach((v, d) => { c.correct[d]! += v; }); byCls.set(row.cls, c);
+  }
+  say(`per class (mean of ${r.draws} draws, range): ${[...byCls].map(([k, c]) => `${k} ${pct(c.correct, c.n)}`).join(', ')}`);
+}
+
 async function main(): Promise<void> {
   await fs.mkdir(outDir, { recursive: true });
   const t0 = performance.now();
@@ -298,13 +317,8 @@ async function main(): Promise<void> {
   if (!args.includes('--skip-transfer') && run('transfer')) {
     await selectBackend('wasm', () => undefined);
     const work = await fs.mkdtemp(path.join(os.tmpdir(), 'uir-transfer-'));
-    const r = await transferBenchmark({ work, root, shared, steps, log: (l) => console.log(l) });
-    say(`\n## synthetic-to-real transfer: a classifier of ${r.statistics} statistics of 128 px crops (an MLP) trained ${steps} steps on ${r.tiles} uir tiles from Kodak24 (${r.trainSeconds.toFixed(0)} s with the statistics; last-100-batch accuracy ${(100 * r.trainAccuracy).toFixed(1)}%)`);
-    say('| real set | should be | correct | labelled as |\n|---|---|---|---|');
-    for (const row of r.rows) say(`| ${row.set} | ${row.cls} | ${row.correct}/${row.n} = ${((100 * row.correct) / Math.max(1, row.n)).toFixed(0)}% | ${Object.entries(row.labels).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
-    const byCls = new Map<string, [number, number]>();
-    for (const row of r.rows) { const c = byCls.get(row.cls) ?? [0, 0]; c[0] += row.correct; c[1] += row.n; byCls.set(row.cls, c); }
-    say(`per class: ${[...byCls].map(([k, [c, n]]) => `${k} ${((100 * c) / n).toFixed(0)}%`).join(', ')}`);
+    const r = await transferBenchmark({ work, root, shared, steps, draws, log: (l) => console.log(l) });
+    transferTable(r, steps);
     await fs.rm(work, { recursive: true, force: true });
   }
   say(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s`);
