@@ -286,11 +286,11 @@ async function blurSection(): Promise<void> {
 
 /** The transfer table: per real set the mean share right over the probe draws (with its range), and the labels given. */
 function transferTable(r: TransferResult, steps: number): void {
-  const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
-  const pct = (a: number[], n: number): string => `${((100 * mean(a)) / Math.max(1, n)).toFixed(0)}%` + (a.length > 1 ? ` (${((100 * Math.min(...a)) / Math.max(1, n)).toFixed(0)}-${((100 * Math.max(...a)) / Math.max(1, n)).toFixed(0)}%)` : '');
-  say(`\n## synthetic-to-real transfer: a classifier of ${r.statistics} statistics of 128 px crops (an MLP) trained ${steps} steps on ${r.tiles} uir tiles from Kodak24, ${r.draws} draws (statistics ${r.statisticsSeconds.toFixed(0)} s, ${r.trainSeconds.toFixed(0)} s a draw; last-100-batch accuracy ${(100 * mean(r.trainAccuracy)).toFixed(1)}%)`);
+  const share = (v: number, n: number): string => `${((100 * v) / Math.max(1, n)).toFixed(0)}%`;
+  const pct = (a: number[], n: number): string => share(avg(a), n) + (a.length > 1 ? ` (${share(Math.min(...a), n).slice(0, -1)}-${share(Math.max(...a), n)})` : '');
+  say(`\n## synthetic-to-real transfer: a classifier of ${r.statistics} statistics of 128 px crops (an MLP) trained ${steps} steps on ${r.tiles} uir tiles from Kodak24, ${r.draws} draws (statistics ${r.statisticsSeconds.toFixed(0)} s, ${r.trainSeconds.toFixed(0)} s a draw; last-100-batch accuracy ${(100 * avg(r.trainAccuracy)).toFixed(1)}%)`);
   say(`| real set | should be | correct (mean of ${r.draws} draws, range) | labelled as (mean count) |\n|---|---|---|---|`);
-  for (const row of r.rows) say(`| ${row.set} | ${row.cls} | ${mean(row.correct).toFixed(1)}/${row.n} = ${pct(row.correct, row.n)} | ${Object.entries(row.labels).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / r.draws).toFixed(1)}`).join(', ')} |`);
+  for (const row of r.rows) say(`| ${row.set} | ${row.cls} | ${avg(row.correct).toFixed(1)}/${row.n} = ${pct(row.correct, row.n)} | ${Object.entries(row.labels).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / r.draws).toFixed(1)}`).join(', ')} |`);
   const byCls = new Map<string, { n: number; correct: number[] }>();
   for (const row of r.rows) {
     const c = byCls.get(row.cls) ?? { n: 0, correct: row.correct.map(() => 0) };
