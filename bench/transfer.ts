@@ -16,6 +16,8 @@
  * class probabilities of a grid of up to 6 x 6 crops at its own resolution (the pixel scale the degradations live at).
  * The MLP is trained several times on the same statistics (other initialisations and batches: one draw moves a class
  * by about 5 points), and the shares reported are the mean over those draws, with their range.
+ * A matched-scene control (CONTROL_SETS) asks the same probe about uir's degradations on the paired real sets' own
+ * clean images, at each pair's strength.
  * A CNN probe (five convolutions on 96 px crops, 2500 steps, 10 min) scored lower on rain, noise and blur; see
  * docs/benchmarks.md.
  */
@@ -33,7 +35,10 @@ import type { PairRow } from '../src/manifest/db.js';
 import { Rng } from '../src/rng.js';
 import { degrade } from '../src/degrade.js';
 import { getOperator } from '../src/degradations/index.js';
-import { imageFromBytes, toUint8 } from '../src/image.js';
+import { clamp01, imageFromBytes, toUint8 } from '../src/image.js';
+import { sampleRain, renderRain, type RainFamily } from '../src/degradations/rain-streak.js';
+import { spatialScale } from '../src/degradations/spec.js';
+import { psnr } from '../src/metrics/quality.js';
 import { cropFeatures, type Sample } from './transfer-features.js';
 
 export const CLASSES = ['clean', 'noise', 'rain', 'raindrop', 'snow', 'haze', 'low-light', 'blur', 'moire'] as const;
@@ -61,6 +66,19 @@ export const REAL_SETS: { set: string; cls: Cls; limit?: number }[] = [
   { set: 'SOTS-indoor/lq', cls: 'haze' }, { set: 'real-snow/lq', cls: 'snow' }, { set: 'real-raindrop/lq', cls: 'raindrop' },
   { set: 'real-moire/lq', cls: 'moire' },
   { set: 'CBSD68/gt', cls: 'clean', limit: 30 }, { set: 'Rain100L/gt', cls: 'clean', limit: 20 }, { set: 'PolyU/gt', cls: 'clean', limit: 20 },
+];
+
+/**
+ * The matched-scene control: the paired real sets' own clean images degraded by uir (each at the level whose PSNR on
+ * that clean image is nearest the real pair's; rain in the family the set is made of, as bench:realism's rain table
+ * matches them) and asked as the real photographs are. Where the probe finds uir's degradation on the same scenes at
+ * the same strength far more often than the real one, the two differ in a way the probe sees; where it finds both
+ * about as often, what it misses is the scenes' difficulty, not the synthesis'.
+ */
+export const CONTROL_SETS: { set: string; type: string; cls: Cls; limit?: number; family?: RainFamily }[] = [
+  { set: 'PolyU', type: 'real-noise', cls: 'noise', limit: 40 }, { set: 'Rain100L', type: 'rain-streak', cls: 'rain', limit: 40, family: 'light' },
+  { set: 'Rain-DDN-val', type: 'rain-streak', cls: 'rain', family: 'dense' }, { set: 'Levin-blur', type: 'motion-blur', cls: 'blur' },
+  { set: 'SOTS-indoor', type: 'haze', cls: 'haze' },
 ];
 
 /**
@@ -147,8 +165,11 @@ async function buildTrainingSet(work: string, root: string, shared: string, log:
   return byClass;
 }
 
-/** One real set's labels: `correct[d]` images right under probe draw d, `labels` summed over the draws. */
-export interface TransferRow { set: string; cls: string; n: number; correct: number[]; labels: Record<string, number> }
+/**
+ * One real set's labels: `correct[d]` images right under probe draw d, `labels` summed over the draws. A control row
+ * (uir on the clean images of the real set named `real`, `levels` the range matched) counts in no class's share.
+ */
+export interface TransferRow { set: string; cls: string; n: number; correct: number[]; labels: Record<string, number>; control?: { levels: [number, number]; real: string } }
 
 const FCROP = 128;
 
@@ -179,7 +200,8 @@ export async function transferBenchmark(o: { work: string; root: string; shared:
   o.log(`transfer: ${stats.crops} crops, ${stats.F} statistics each, in ${statisticsSeconds.toFixed(0)} s`);
   const reals: RealSet[] = [];
   for (const rs of REAL_SETS) reals.push(await realStatistics(o.shared, rs));
-  const rows: TransferRow[] = reals.map((r) => ({ set: r.set, cls: r.cls, n: r.images.length, correct: [], labels: {} }));
+  for (const cs of CONTROL_SETS) reals.push(await controlStatistics(o.shared, cs));
+  const rows: TransferRow[] = reals.map((r) => ({ set: r.set, cls: r.cls, n: r.images.length, correct: [], labels: {}, ...(r.control ? { control: { levels: [Math.min(...r.control.levels), Math.max(...r.control.levels)] as [number, number], real: r.control.real } } : {}) }));
   const t1 = performance.now(), trainAccuracy: number[] = [];
   for (let d = 0; d < o.draws; d++) {
     const probe = trainProbe(stats, o.steps, d);
@@ -245,8 +267,8 @@ function trainProbe(st: TrainingStatistics, steps: number, draw: number): Probe 
   };
 }
 
-/** A real set's images, each as the statistics of its grid of crops (computed once for every draw). */
-interface RealSet { set: string; cls: Cls; images: number[][][] }
+/** A real set's images, each as the statistics of its grid of crops (computed once for every draw); a control's levels and real set. */
+interface RealSet { set: string; cls: Cls; images: number[][][]; control?: { levels: number[]; real: string } }
 
 async function realStatistics(shared: string, rs: (typeof REAL_SETS)[number]): Promise<RealSet> {
   const dir = path.join(shared, rs.set);
@@ -257,6 +279,26 @@ async function realStatistics(shared: string, rs: (typeof REAL_SETS)[number]): P
     if (s.w >= FCROP && s.h >= FCROP) images.push(grid(s, FCROP).map(([cx, cy]) => cropFeatures(s, cx, cy, FCROP)));
   }
   return { set: rs.set.replace(/\/(lq|gt)$/, (m) => (m === '/gt' ? ' (clean)' : '')), cls: rs.cls, images };
+}
+
+/** A paired set's clean images degraded by uir at each pair's PSNR (see CONTROL_SETS), as a RealSet. */
+async function controlStatistics(shared: string, cs: (typeof CONTROL_SETS)[number]): Promise<RealSet> {
+  const op = getOperator(cs.type), dir = path.join(shared, cs.set);
+  const names = (await fs.readdir(path.join(dir, 'lq'))).filter((n) => /\.(png|jpe?g|bmp|tif)$/i.test(n)).sort().slice(0, cs.limit);
+  const images: number[][][] = [], levels: number[] = [];
+  for (const [k, n] of names.entries()) {
+    const gt = (await readImage(path.join(dir, 'gt', n))).image, target = psnr((await readImage(path.join(dir, 'lq', n))).image, gt);
+    let best = { gap: Infinity, level: 0, image: gt };
+    for (let level = 1; level <= op.levels.length; level++) {
+      const seed = `transfer-control-${cs.set}-${k}`, r = new Rng(seed);
+      const image = cs.family ? clamp01(renderRain(gt, sampleRain(level, r.fork('sample'), spatialScale(gt), cs.family), r.fork('apply'))) : (await degrade(gt, op, level, seed)).image;
+      const gap = Math.abs(psnr(image, gt) - target);
+      if (gap < best.gap) best = { gap, level, image };
+    }
+    const s: Sample = { bytes: toUint8(best.image), w: gt.width, h: gt.height };
+    if (s.w >= FCROP && s.h >= FCROP) { images.push(grid(s, FCROP).map(([cx, cy]) => cropFeatures(s, cx, cy, FCROP))); levels.push(best.level); }
+  }
+  return { set: `${cs.set} (${cs.type}${cs.family ? `, ${cs.family} family` : ''})`, cls: cs.cls, images, control: { levels, real: cs.set } };
 }
 
 /** One draw's labels of a real set (each image: the mean class probabilities of its grid of crops), added to its row. */
