@@ -201,7 +201,7 @@ export async function transferBenchmark(o: { work: string; root: string; shared:
   const reals: RealSet[] = [];
   for (const rs of REAL_SETS) reals.push(await realStatistics(o.shared, rs));
   for (const cs of CONTROL_SETS) reals.push(await controlStatistics(o.shared, cs));
-  const rows: TransferRow[] = reals.map((r) => ({ set: r.set, cls: r.cls, n: r.images.length, correct: [], labels: {}, ...(r.control ? { control: { levels: [Math.min(...r.control.levels), Math.max(...r.control.levels)] as [number, number], real: r.control.real } } : {}) }));
+  const rows: TransferRow[] = reals.map((r) => ({ set: r.set, cls: r.cls, n: r.images.length, correct: [], labels: {}, ...(r.control ? { control: r.control } : {}) }));
   const t1 = performance.now(), trainAccuracy: number[] = [];
   for (let d = 0; d < o.draws; d++) {
     const probe = trainProbe(stats, o.steps, d);
@@ -267,16 +267,22 @@ function trainProbe(st: TrainingStatistics, steps: number, draw: number): Probe 
   };
 }
 
-/** A real set's images, each as the statistics of its grid of crops (computed once for every draw); a control's levels and real set. */
-interface RealSet { set: string; cls: Cls; images: number[][][]; control?: { levels: number[]; real: string } }
+/** A real set's images, each as the statistics of its grid of crops (computed once for every draw); a control's row fields. */
+interface RealSet { set: string; cls: Cls; images: number[][][]; control?: TransferRow['control'] }
+
+/** The first `limit` image files of a folder, sorted. */
+async function imageNames(dir: string, limit?: number): Promise<string[]> {
+  return (await fs.readdir(dir)).filter((n) => /\.(png|jpe?g|bmp|tif)$/i.test(n)).sort().slice(0, limit);
+}
+
+/** The statistics of an image's grid of crops (null for an image smaller than a crop). */
+const gridStatistics = (s: Sample): number[][] | null => (s.w >= FCROP && s.h >= FCROP ? grid(s, FCROP).map(([cx, cy]) => cropFeatures(s, cx, cy, FCROP)) : null);
 
 async function realStatistics(shared: string, rs: (typeof REAL_SETS)[number]): Promise<RealSet> {
-  const dir = path.join(shared, rs.set);
-  const names = (await fs.readdir(dir)).filter((n) => /\.(png|jpe?g|bmp|tif)$/i.test(n)).sort().slice(0, rs.limit);
-  const images: number[][][] = [];
-  for (const n of names) {
-    const s = await realSample(path.join(dir, n));
-    if (s.w >= FCROP && s.h >= FCROP) images.push(grid(s, FCROP).map(([cx, cy]) => cropFeatures(s, cx, cy, FCROP)));
+  const dir = path.join(shared, rs.set), images: number[][][] = [];
+  for (const n of await imageNames(dir, rs.limit)) {
+    const st = gridStatistics(await realSample(path.join(dir, n)));
+    if (st) images.push(st);
   }
   return { set: rs.set.replace(/\/(lq|gt)$/, (m) => (m === '/gt' ? ' (clean)' : '')), cls: rs.cls, images };
 }
@@ -284,21 +290,21 @@ async function realStatistics(shared: string, rs: (typeof REAL_SETS)[number]): P
 /** A paired set's clean images degraded by uir at each pair's PSNR (see CONTROL_SETS), as a RealSet. */
 async function controlStatistics(shared: string, cs: (typeof CONTROL_SETS)[number]): Promise<RealSet> {
   const op = getOperator(cs.type), dir = path.join(shared, cs.set);
-  const names = (await fs.readdir(path.join(dir, 'lq'))).filter((n) => /\.(png|jpe?g|bmp|tif)$/i.test(n)).sort().slice(0, cs.limit);
   const images: number[][][] = [], levels: number[] = [];
-  for (const [k, n] of names.entries()) {
+  for (const [k, n] of (await imageNames(path.join(dir, 'lq'), cs.limit)).entries()) {
     const gt = (await readImage(path.join(dir, 'gt', n))).image, target = psnr((await readImage(path.join(dir, 'lq', n))).image, gt);
+    const seed = `transfer-control-${cs.set}-${k}`;
     let best = { gap: Infinity, level: 0, image: gt };
     for (let level = 1; level <= op.levels.length; level++) {
-      const seed = `transfer-control-${cs.set}-${k}`, r = new Rng(seed);
+      const r = new Rng(seed);
       const image = cs.family ? clamp01(renderRain(gt, sampleRain(level, r.fork('sample'), spatialScale(gt), cs.family), r.fork('apply'))) : (await degrade(gt, op, level, seed)).image;
       const gap = Math.abs(psnr(image, gt) - target);
       if (gap < best.gap) best = { gap, level, image };
     }
-    const s: Sample = { bytes: toUint8(best.image), w: gt.width, h: gt.height };
-    if (s.w >= FCROP && s.h >= FCROP) { images.push(grid(s, FCROP).map(([cx, cy]) => cropFeatures(s, cx, cy, FCROP))); levels.push(best.level); }
+    const st = gridStatistics({ bytes: toUint8(best.image), w: gt.width, h: gt.height });
+    if (st) { images.push(st); levels.push(best.level); }
   }
-  return { set: `${cs.set} (${cs.type}${cs.family ? `, ${cs.family} family` : ''})`, cls: cs.cls, images, control: { levels, real: cs.set } };
+  return { set: `${cs.set} (${cs.type}${cs.family ? `, ${cs.family} family` : ''})`, cls: cs.cls, images, control: { levels: [Math.min(...levels), Math.max(...levels)], real: cs.set } };
 }
 
 /** One draw's labels of a real set (each image: the mean class probabilities of its grid of crops), added to its row. */
