@@ -24,9 +24,8 @@ import { getOperator } from '../src/degradations/index.js';
 import { degrade } from '../src/degrade.js';
 import { psnr, ssim } from '../src/metrics/quality.js';
 import { noiseStats, rainStats, lowLightStats, blobStats, colourCast, type BlobStats, type NoiseStats, type RainStats } from '../src/metrics/realism.js';
-import { sampleRain, renderRain, type RainFamily } from '../src/degradations/rain-streak.js';
-import { spatialScale } from '../src/degradations/spec.js';
-import { clamp01, toUint8, type Image } from '../src/image.js';
+import { renderRainOfFamily, type RainFamily } from '../src/degradations/rain-streak.js';
+import { toUint8, type Image } from '../src/image.js';
 import { Rng } from '../src/rng.js';
 import { selectBackend } from '../src/model/backend.js';
 import { transferBenchmark, type TransferResult, type TransferRow } from './transfer.js';
@@ -156,7 +155,7 @@ async function rainSection(): Promise<void> {
     // the family's level nearest the real set's PSNR, on that set's own clean images
     let best = { level: 1, gap: Infinity, outs: [] as Image[], psnr: 0 };
     for (let L = 1; L <= 12; L++) {
-      const outs = pairs.map((p, i) => { const r = new Rng(900 + i); return clamp01(renderRain(p.gt, sampleRain(L, r.fork('s'), spatialScale(p.gt), fam), r.fork('a'))); });
+      const outs = pairs.map((p, i) => renderRainOfFamily(p.gt, L, fam, new Rng(900 + i), ['s', 'a']));
       const q = avg(outs.map((o, i) => psnr(o, pairs[i]!.gt)));
       if (Math.abs(q - target) < best.gap) best = { level: L, gap: Math.abs(q - target), outs, psnr: q };
     }
@@ -176,10 +175,7 @@ async function rainSection(): Promise<void> {
   const real = await images('real-rain/lq', 3);
   const kodak = await images('Kodak24/gt', 3);
   // photographed rain (no references): the photographed family at level 8
-  const outs = kodak.map((k, i) => {
-    const rng = new Rng(40 + i);
-    return renderRain(k.img, sampleRain(8, rng.fork('sample'), spatialScale({ width: k.img.width, height: k.img.height }), 'photographed'), rng.fork('apply'));
-  });
+  const outs = kodak.map((k, i) => renderRainOfFamily(k.img, 8, 'photographed', new Rng(40 + i)));
   await sheet(path.join(outDir, 'rain-real.jpg'), real.map((r, i) => ({ real: r.img, uir: outs[i]! })));
 }
 

@@ -35,9 +35,8 @@ import type { PairRow } from '../src/manifest/db.js';
 import { Rng } from '../src/rng.js';
 import { degrade } from '../src/degrade.js';
 import { getOperator } from '../src/degradations/index.js';
-import { clamp01, imageFromBytes, toUint8 } from '../src/image.js';
-import { sampleRain, renderRain, type RainFamily } from '../src/degradations/rain-streak.js';
-import { spatialScale } from '../src/degradations/spec.js';
+import { imageFromBytes, toUint8 } from '../src/image.js';
+import { renderRainOfFamily, type RainFamily } from '../src/degradations/rain-streak.js';
 import { psnr } from '../src/metrics/quality.js';
 import { cropFeatures, type Sample } from './transfer-features.js';
 
@@ -296,8 +295,7 @@ async function controlStatistics(shared: string, cs: (typeof CONTROL_SETS)[numbe
     const seed = `transfer-control-${cs.set}-${k}`;
     let best = { gap: Infinity, level: 0, image: gt };
     for (let level = 1; level <= op.levels.length; level++) {
-      const r = new Rng(seed);
-      const image = cs.family ? clamp01(renderRain(gt, sampleRain(level, r.fork('sample'), spatialScale(gt), cs.family), r.fork('apply'))) : (await degrade(gt, op, level, seed)).image;
+      const image = cs.family ? renderRainOfFamily(gt, level, cs.family, new Rng(seed)) : (await degrade(gt, op, level, seed)).image;
       const gap = Math.abs(psnr(image, gt) - target);
       if (gap < best.gap) best = { gap, level, image };
     }

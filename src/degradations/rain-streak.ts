@@ -142,6 +142,14 @@ export function renderRain(img: Image, p: RainStreakParams, rng: Rng): Image {
   return clamp01({ data: out, width: W, height: H, channels: 3 });
 }
 
+/**
+ * Rain of one family at a level on an image, as the benchmarks match a real set of that family: the parameters drawn
+ * on the rng's fork `forks[0]`, the render on `forks[1]` (the names keep each benchmark's draws as they were).
+ */
+export function renderRainOfFamily(img: Image, level: number, family: RainFamily, rng: Rng, forks: readonly [string, string] = ['sample', 'apply']): Image {
+  return renderRain(img, sampleRain(level, rng.fork(forks[0]), spatialScale(img), family), rng.fork(forks[1]));
+}
+
 export default defineSpec({
   id: 'rain-streak',
   code: 'RS',
