@@ -288,13 +288,14 @@ function transferTable(r: TransferResult, steps: number): void {
   say(`\n## synthetic-to-real transfer: a classifier of ${r.statistics} statistics of 128 px crops (an MLP) trained ${steps} steps on ${r.tiles} uir tiles from Kodak24, ${r.draws} draws (statistics ${r.statisticsSeconds.toFixed(0)} s, ${r.trainSeconds.toFixed(0)} s a draw; last-100-batch accuracy ${(100 * avg(r.trainAccuracy)).toFixed(1)}%)`);
   say(`| real set | should be | correct (mean of ${r.draws} draws, range) | labelled as (mean count) |\n|---|---|---|---|`);
   const labels = (row: TransferRow): string => Object.entries(row.labels).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / r.draws).toFixed(1)}`).join(', ');
+  const found = (row: TransferRow): string => `${avg(row.correct).toFixed(1)}/${row.n} = ${pct(row.correct, row.n)}`;
   const reals = r.rows.filter((row) => !row.control), controls = r.rows.filter((row) => row.control);
-  for (const row of reals) say(`| ${row.set} | ${row.cls} | ${avg(row.correct).toFixed(1)}/${row.n} = ${pct(row.correct, row.n)} | ${labels(row)} |`);
+  for (const row of reals) say(`| ${row.set} | ${row.cls} | ${found(row)} | ${labels(row)} |`);
   say(`\nmatched-scene control: each paired set's clean images degraded by uir at the level whose PSNR is nearest the pair's (far more found than the real set: uir's degradation differs in a way the probe sees; about as many: the scenes are what is hard)`);
   say(`| uir on the clean images of | levels matched | correct (mean of ${r.draws} draws, range) | the real set, same scenes | labelled as (mean count) |\n|---|---|---|---|---|`);
   for (const row of controls) {
     const real = reals.find((x) => x.set === row.control!.real);
-    say(`| ${row.set} | ${row.control!.levels.join('-')} | ${avg(row.correct).toFixed(1)}/${row.n} = ${pct(row.correct, row.n)} | ${real ? `${avg(real.correct).toFixed(1)}/${real.n} = ${share(avg(real.correct), real.n)}` : ''} | ${labels(row)} |`);
+    say(`| ${row.set} | ${row.control!.levels.join('-')} | ${found(row)} | ${real ? `${avg(real.correct).toFixed(1)}/${real.n} = ${share(avg(real.correct), real.n)}` : ''} | ${labels(row)} |`);
   }
   const byCls = new Map<string, { n: number; correct: number[] }>();
   for (const row of reals) {

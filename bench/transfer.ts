@@ -35,7 +35,7 @@ import type { PairRow } from '../src/manifest/db.js';
 import { Rng } from '../src/rng.js';
 import { degrade } from '../src/degrade.js';
 import { getOperator } from '../src/degradations/index.js';
-import { imageFromBytes, toUint8 } from '../src/image.js';
+import { imageFromBytes, toUint8, type Image } from '../src/image.js';
 import { renderRainOfFamily, type RainFamily } from '../src/degradations/rain-streak.js';
 import { psnr } from '../src/metrics/quality.js';
 import { cropFeatures, type Sample } from './transfer-features.js';
@@ -179,10 +179,8 @@ function grid(s: Sample, size: number): [number, number][] {
   return out;
 }
 
-async function realSample(file: string): Promise<Sample> {
-  const { image } = await readImage(file);
-  return { bytes: toUint8(image), w: image.width, h: image.height };
-}
+/** An image as the probe samples it (8-bit). */
+const sampleOf = (image: Image): Sample => ({ bytes: toUint8(image), w: image.width, h: image.height });
 
 export interface TransferResult { rows: TransferRow[]; draws: number; tiles: number; statistics: number; statisticsSeconds: number; trainSeconds: number; trainAccuracy: number[] }
 
@@ -280,7 +278,7 @@ const gridStatistics = (s: Sample): number[][] | null => (s.w >= FCROP && s.h >=
 async function realStatistics(shared: string, rs: (typeof REAL_SETS)[number]): Promise<RealSet> {
   const dir = path.join(shared, rs.set), images: number[][][] = [];
   for (const n of await imageNames(dir, rs.limit)) {
-    const st = gridStatistics(await realSample(path.join(dir, n)));
+    const st = gridStatistics(sampleOf((await readImage(path.join(dir, n))).image));
     if (st) images.push(st);
   }
   return { set: rs.set.replace(/\/(lq|gt)$/, (m) => (m === '/gt' ? ' (clean)' : '')), cls: rs.cls, images };
@@ -299,7 +297,7 @@ async function controlStatistics(shared: string, cs: (typeof CONTROL_SETS)[numbe
       const gap = Math.abs(psnr(image, gt) - target);
       if (gap < best.gap) best = { gap, level, image };
     }
-    const st = gridStatistics({ bytes: toUint8(best.image), w: gt.width, h: gt.height });
+    const st = gridStatistics(sampleOf(best.image));
     if (st) { images.push(st); levels.push(best.level); }
   }
   return { set: `${cs.set} (${cs.type}${cs.family ? `, ${cs.family} family` : ''})`, cls: cs.cls, images, control: { levels: [Math.min(...levels), Math.max(...levels)], real: cs.set } };
